@@ -1,0 +1,1 @@
+// Placeholder until the native engine lands; replaced by the engine's build script.
