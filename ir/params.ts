@@ -1,0 +1,182 @@
+/**
+ * @fileoverview CKKS parameters: the modulus chain, the slot count and the canonical scale of every level.
+ *
+ * Levels: a ciphertext at level ℓ lives modulo q_0·…·q_ℓ and can be rescaled ℓ more times.
+ *
+ * Canonical scales (the "exact scale" discipline of Kim–Papadimitriou–Polyakov, CT-RSA 2021): the top level has
+ * Δ_L = 2^scaleBits and Δ_{ℓ-1} = Δ_ℓ² / q_ℓ. Every ciphertext at level ℓ carries Δ_ℓ, or Δ_ℓ² right after a
+ * multiplication (before its rescale). Plaintext multiplicands are encoded at Δ_ℓ, so ct×pt and ct×ct both land on
+ * Δ_{ℓ-1} after the rescale and additions never see two different scales. The primes are chosen alternately above
+ * and below 2^scaleBits so that Δ_ℓ stays within a hair of 2^scaleBits down the chain.
+ *
+ * Primes are generated here, deterministically, so the compiler, `sim` and every engine agree on them bit for bit;
+ * native backends receive the prime list rather than regenerating it.
+ */
+import { HecError } from './diagnostics.ts';
+import { isSecure, maxLogQP } from './security.ts';
+
+export interface CkksParamsLiteral {
+  name: string;
+  logN: number;
+  /** Bit size of q_0 (the last prime: holds the final message and its headroom). */
+  firstPrimeBits: number;
+  /** Bit size of q_1..q_L; equal to scaleBits in hec's presets. */
+  scalePrimeBits: number;
+  /** Number of rescalable levels L (so the chain has L + 1 Q primes). */
+  levels: number;
+  /** Bit sizes of the special primes P used by hybrid key switching. */
+  specialPrimeBits: number[];
+  /** Number of key-switching digits (hybrid key switching). */
+  dnum: number;
+  scaleBits: number;
+  /** Hamming weight of the ternary secret; 0 = dense (uniform ternary). */
+  secretHammingWeight: number;
+  /** Levels a bootstrap consumes from the top of the chain; 0 when the preset cannot bootstrap. */
+  bootstrapLevels: number;
+  /** Only for TEST_INSECURE_* presets. */
+  insecure?: boolean;
+}
+
+export interface CkksParams extends CkksParamsLiteral {
+  slots: number;
+  /** q_0 … q_L. */
+  q: bigint[];
+  p: bigint[];
+  logQP: number;
+  secure: boolean;
+  /** log2 of the canonical scale at each level, index = level. */
+  logScale: number[];
+  /** Level a bootstrap delivers (L - bootstrapLevels), or -1 when the preset cannot bootstrap. */
+  bootstrapOutputLevel: number;
+}
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let r = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return r;
+}
+
+/** Deterministic Miller–Rabin; the first 12 prime bases are exact for n < 3.3·10^24 (all hec primes are < 2^62). */
+export function isPrime(n: bigint): boolean {
+  if (n < 2n) return false;
+  const bases = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n];
+  for (const p of bases) {
+    if (n === p) return true;
+    if (n % p === 0n) return false;
+  }
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+  outer: for (const a of bases) {
+    let x = modPow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    for (let i = 1; i < s; i++) {
+      x = (x * x) % n;
+      if (x === n - 1n) continue outer;
+    }
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Generate `count` distinct NTT-friendly primes q ≡ 1 (mod 2N) as close to 2^bits as possible, alternating above and
+ * below 2^bits (so products of consecutive primes stay near 2^(2·bits)), skipping any prime in `avoid`.
+ */
+export function generatePrimes(bits: number, count: number, logN: number, avoid: ReadonlySet<bigint>): bigint[] {
+  const step = 1n << BigInt(logN + 1);
+  const center = 1n << BigInt(bits);
+  const out: bigint[] = [];
+  let up = center + 1n;
+  let down = center + 1n - step;
+  let takeUp = true;
+  const upLimit = 1n << BigInt(bits + 1);
+  const downLimit = 1n << BigInt(bits - 1);
+  while (out.length < count) {
+    const tryUp = takeUp && up < upLimit;
+    if (!tryUp && down <= downLimit) {
+      if (up >= upLimit) throw new HecError('HEC6003', `not enough ${bits}-bit NTT primes for logN=${logN}`);
+    }
+    const cand = tryUp || down <= downLimit ? up : down;
+    if (cand === up) up += step;
+    else down -= step;
+    if (!avoid.has(cand) && isPrime(cand)) {
+      out.push(cand);
+      takeUp = !takeUp;
+    }
+  }
+  return out;
+}
+
+function log2Big(x: bigint): number {
+  const s = x.toString(2).length;
+  const top = Number(x >> BigInt(Math.max(0, s - 53)));
+  return Math.log2(top) + Math.max(0, s - 53);
+}
+
+/** Validate a parameter literal and derive the prime chain, slots, canonical scales and security. */
+export function makeParams(lit: CkksParamsLiteral): CkksParams {
+  const bad = (why: string, fix: string): never => {
+    throw new HecError('HEC6001', `invalid CKKS parameters '${lit.name}': ${why}`, { fix });
+  };
+  if (!Number.isInteger(lit.logN) || lit.logN < 3 || lit.logN > 17) bad(`logN=${lit.logN} outside 3..17`, 'pick logN in 3..17');
+  if (lit.scalePrimeBits < 20 || lit.scalePrimeBits > 61) bad(`scalePrimeBits=${lit.scalePrimeBits} outside 20..61`, 'use 20..61-bit primes');
+  if (lit.firstPrimeBits < lit.scaleBits || lit.firstPrimeBits > 61) {
+    bad(`firstPrimeBits=${lit.firstPrimeBits} must lie in [scaleBits=${lit.scaleBits}, 61]`, 'q_0 must hold the message above the scale');
+  }
+  if (lit.levels < 0) bad(`levels=${lit.levels} < 0`, 'use at least 0 levels');
+  if (lit.dnum < 1 || lit.dnum > lit.levels + 1) bad(`dnum=${lit.dnum} outside 1..${lit.levels + 1}`, 'dnum counts key-switching digits over the Q primes');
+  if (lit.bootstrapLevels > lit.levels) bad(`bootstrapLevels=${lit.bootstrapLevels} > levels=${lit.levels}`, 'a bootstrap cannot use more levels than exist');
+
+  const used = new Set<bigint>();
+  const scalePrimes = generatePrimes(lit.scalePrimeBits, lit.levels, lit.logN, used);
+  scalePrimes.forEach((p) => used.add(p));
+  const q0 = lit.firstPrimeBits === lit.scalePrimeBits
+    ? generatePrimes(lit.firstPrimeBits, 1, lit.logN, used)
+    : generatePrimes(lit.firstPrimeBits, 1, lit.logN, used);
+  used.add(q0[0]!);
+  const p: bigint[] = [];
+  for (const bits of lit.specialPrimeBits) {
+    const [sp] = generatePrimes(bits, 1, lit.logN, used);
+    used.add(sp!);
+    p.push(sp!);
+  }
+  const q = [q0[0]!, ...scalePrimes];
+  const logQP = [...q, ...p].reduce((acc, x) => acc + log2Big(x), 0);
+
+  const logScale = new Array<number>(lit.levels + 1).fill(0);
+  logScale[lit.levels] = lit.scaleBits;
+  for (let l = lit.levels; l > 0; l--) logScale[l - 1] = 2 * logScale[l]! - log2Big(q[l]!);
+
+  const secure = !lit.insecure && isSecure(lit.logN, logQP);
+  if (!lit.insecure && !secure) {
+    bad(
+      `log2(QP)=${logQP.toFixed(1)} exceeds the 128-bit bound ${maxLogQP(lit.logN) ?? '?'} for N=2^${lit.logN}`,
+      'use fewer or smaller primes, a larger N, or a TEST_INSECURE_* preset in tests',
+    );
+  }
+  return {
+    ...lit,
+    slots: 1 << (lit.logN - 1),
+    q,
+    p,
+    logQP,
+    secure,
+    logScale,
+    bootstrapOutputLevel: lit.bootstrapLevels > 0 ? lit.levels - lit.bootstrapLevels : -1,
+  };
+}
+
+/** The banner every entry point prints when insecure parameters are used. */
+export function insecureBanner(params: CkksParams): string {
+  return `*** WARNING: CKKS parameters '${params.name}' are INSECURE (logN=${params.logN}, log2 QP=${params.logQP.toFixed(0)}): for tests only ***`;
+}

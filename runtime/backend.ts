@@ -1,0 +1,106 @@
+/**
+ * @fileoverview The Backend contract: what `sim`, `seal`, `cpu` and `cuda` implement.
+ *
+ * Roles are separate objects. A `ClientContext` owns the secret key (generated from the OS CSPRNG), encrypts and
+ * decrypts, and exports the *evaluation* keys; a `ServerContext` is built from parameters plus evaluation keys alone
+ * and runs the plan's ops. Ciphertexts cross between roles only as bytes (`serialize`/`deserialize`).
+ *
+ * Value semantics (the same for every backend; `sim` is the living definition):
+ * - A ciphertext encrypts `slots` complex numbers at a level ℓ and a scale (see ir/params.ts for canonical scales).
+ * - `rotate(ct, k)` is a LEFT rotation: out[i] = in[(i + k) mod slots] (Lattigo/Cachemir convention).
+ * - `mul` returns a relinearised product at scale Δ_a·Δ_b, level unchanged; `rescale` divides by q_ℓ and drops a level.
+ * - Plaintexts are encoded by the server (weights, masks) at a level and scale the caller chooses.
+ * - Operands of binary ops must share level and scale; backends throw HEC5xxx errors otherwise, never silently fix.
+ * - Results are new values; callers `free` what they no longer need (native backends hold large buffers).
+ */
+import type { CkksParams } from '../ir/params.ts';
+
+/** Slot values: real parts and (optionally) imaginary parts, length = params.slots. */
+export interface SlotValues {
+  re: Float64Array;
+  im?: Float64Array;
+}
+
+/** Opaque ciphertext owned by a ServerContext (or produced by a ClientContext). */
+export interface Ciphertext {
+  readonly level: number;
+  /** The scale as a number (not log2). */
+  readonly scale: number;
+}
+
+/** Opaque encoded plaintext owned by a ServerContext. */
+export interface Plaintext {
+  readonly level: number;
+  readonly scale: number;
+}
+
+/** Which evaluation keys the server needs: the plan header lists exactly these. */
+export interface KeyRequest {
+  relinearize: boolean;
+  conjugate: boolean;
+  /** Left-rotation amounts, normalised to 0 < k < slots. */
+  rotations: number[];
+  bootstrap: boolean;
+}
+
+/** Serialized evaluation keys (public key material only). */
+export interface EvaluationKeys {
+  bytes: Uint8Array;
+}
+
+export interface ClientContext {
+  readonly params: CkksParams;
+  /** Generate the evaluation keys for a plan. The secret key never leaves this object. */
+  evaluationKeys(request: KeyRequest): Promise<EvaluationKeys>;
+  encrypt(values: SlotValues, level: number): Uint8Array;
+  decrypt(ciphertext: Uint8Array): SlotValues;
+  dispose(): void;
+}
+
+export interface ServerContext {
+  readonly params: CkksParams;
+  deserialize(bytes: Uint8Array): Ciphertext;
+  serialize(ct: Ciphertext): Uint8Array;
+  encode(values: SlotValues, level: number, scale: number): Plaintext;
+
+  add(a: Ciphertext, b: Ciphertext): Ciphertext;
+  sub(a: Ciphertext, b: Ciphertext): Ciphertext;
+  negate(a: Ciphertext): Ciphertext;
+  addPlain(a: Ciphertext, p: Plaintext): Ciphertext;
+  mulPlain(a: Ciphertext, p: Plaintext): Ciphertext;
+  /** Add a real constant (encoded at a's scale). */
+  addConst(a: Ciphertext, c: number): Ciphertext;
+  /** Multiply by a real constant encoded at `scale` (result scale = a.scale·scale). */
+  mulConst(a: Ciphertext, c: number, scale: number): Ciphertext;
+  /** ct×ct product, relinearised. */
+  mul(a: Ciphertext, b: Ciphertext): Ciphertext;
+  rescale(a: Ciphertext): Ciphertext;
+  /** Drop to `level` keeping the canonical scale of that level (see ir/params.ts). */
+  levelDrop(a: Ciphertext, level: number): Ciphertext;
+  rotate(a: Ciphertext, k: number): Ciphertext;
+  /** Rotations of one input by several amounts, sharing the key-switch decomposition. */
+  rotateHoisted(a: Ciphertext, ks: readonly number[]): Ciphertext[];
+  conjugate(a: Ciphertext): Ciphertext;
+  /** Refresh to params.bootstrapOutputLevel; throws HEC5xxx where the backend cannot bootstrap. */
+  bootstrap(a: Ciphertext): Ciphertext;
+
+  free(v: Ciphertext | Plaintext): void;
+  /** Number of live ciphertexts and plaintexts, for leak tests. */
+  liveCount(): number;
+  dispose(): void;
+}
+
+export interface BackendCapabilities {
+  bootstrapping: boolean;
+  /** Largest level this backend can hold for these parameters. */
+  maxLevel: number;
+  /** Expected precision in bits of fresh encrypt→decrypt (conformance tolerances derive from it). */
+  precisionBits: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  capabilities(params: CkksParams): BackendCapabilities;
+  createClient(params: CkksParams): Promise<ClientContext>;
+  createServer(params: CkksParams, keys: EvaluationKeys): Promise<ServerContext>;
+}
