@@ -219,7 +219,7 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
       { location: { file: path }, fix: fixNotOnnx() },
     );
   }
-  const g = model.graph;
+  const g = model.graph as InstanceType<typeof onnx.GraphProto> | null | undefined;
   if (!g || g.node.length === 0 || model.opsetImport.length === 0) {
     throw new HecError('HEC1002', `${path} is not an ONNX model (no graph or no opset import found)`, {
       location: { file: path },
@@ -256,13 +256,13 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
   };
 
   const initializers = new Map<string, OnnxInitializer>();
-  for (const t of g.initializer) {
-    const d = decodeTensor(t as InstanceType<typeof onnx.TensorProto>, external);
+  for (const t of g.initializer as InstanceType<typeof onnx.TensorProto>[]) {
+    const d = decodeTensor(t, external);
     initializers.set(t.name, { name: t.name, ...d });
   }
-  const nodes: OnnxNode[] = g.node.map((n, i) => {
+  const nodes: OnnxNode[] = (g.node as InstanceType<typeof onnx.NodeProto>[]).map((n, i) => {
     const attrs: Record<string, AttrValue> = {};
-    for (const a of n.attribute) attrs[a.name] = decodeAttr(a as InstanceType<typeof onnx.AttributeProto>, external);
+    for (const a of n.attribute as InstanceType<typeof onnx.AttributeProto>[]) attrs[a.name] = decodeAttr(a as InstanceType<typeof onnx.AttributeProto>, external);
     return {
       name: n.name || `${n.opType}_${i}`,
       opType: n.opType,
@@ -280,8 +280,8 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
     irVersion: num(model.irVersion),
     graphOnly,
     nodes,
-    inputs: g.input.filter((v) => !initializers.has(v.name)).map((v) => valueInfo(v as never)),
-    outputs: g.output.map((v) => valueInfo(v as never)),
+    inputs: (g.input as InstanceType<typeof onnx.ValueInfoProto>[]).filter((v) => !initializers.has(v.name)).map(valueInfo),
+    outputs: (g.output as InstanceType<typeof onnx.ValueInfoProto>[]).map(valueInfo),
     initializers,
   };
 }
