@@ -1,0 +1,166 @@
+/**
+ * @fileoverview Plaintext sources: the `src` attribute of `ckks.encode`, and the one function that turns a source
+ * into slot values.
+ *
+ * Weights are never inlined in the IR: a source names a weight tensor of the model (an ONNX initializer) plus the
+ * index arithmetic that places its elements in slots (a diagonal of a matrix, a bias vector). Position-dependent
+ * sources (RoPE tables, the KV-cache write mask, the attention validity mask) are evaluated for the decoding step's
+ * position, which is public. The compiler emits sources, `sim` and every backend's executor evaluate them here,
+ * so there is exactly one definition of each.
+ */
+import { HecError } from './diagnostics.ts';
+import { isAttrDict, type Attr, type AttrDict } from './types.ts';
+
+/** Read access to weights by name: row-major data and shape. */
+export interface WeightStore {
+  get(name: string): { shape: number[]; data: Float32Array };
+}
+
+/** Grouped-query index map: derived index g·headDim + j reads source index (g·group + index)·headDim + j. */
+interface GroupMap {
+  group: number;
+  index: number;
+  headDim: number;
+}
+
+function groupMap(a: Attr | undefined): GroupMap | null {
+  if (!isAttrDict(a)) return null;
+  return { group: num(a, 'group'), index: num(a, 'index'), headDim: num(a, 'head_dim') };
+}
+
+function num(d: AttrDict, k: string): number {
+  const v = d[k];
+  if (typeof v !== 'number') throw new HecError('HEC5010', `plaintext source field '${k}' must be a number`);
+  return v;
+}
+function str(d: AttrDict, k: string): string {
+  const v = d[k];
+  if (typeof v !== 'string') throw new HecError('HEC5010', `plaintext source field '${k}' must be a string`);
+  return v;
+}
+
+function mapIndex(m: GroupMap | null, i: number): number {
+  if (m === null) return i;
+  const g = Math.floor(i / m.headDim);
+  return (g * m.group + m.index) * m.headDim + (i % m.headDim);
+}
+
+/** A matrix element accessor M(r, c) for a `matrix` spec (row-major [out, in] view). */
+function matrixAccessor(spec: AttrDict, weights: WeightStore): (r: number, c: number) => number {
+  const w = weights.get(str(spec, 'weight'));
+  const transpose = spec.transpose === true;
+  const rows = groupMap(spec.rows);
+  const cols = groupMap(spec.cols);
+  const scale = typeof spec.scale === 'number' ? spec.scale : 1;
+  const colScaleName = typeof spec.col_scale === 'string' ? spec.col_scale : '';
+  const colScale = colScaleName !== '' ? weights.get(colScaleName).data : null;
+  const [d0, d1] = [w.shape[0]!, w.shape[1]!];
+  const outDim = transpose ? d1 : d0;
+  const inDim = transpose ? d0 : d1;
+  return (r, c) => {
+    const rr = mapIndex(rows, r);
+    const cc = mapIndex(cols, c);
+    if (rr >= outDim || cc >= inDim) return 0;
+    const v = transpose ? w.data[cc * d1 + rr]! : w.data[rr * d1 + cc]!;
+    return v * scale * (colScale !== null ? colScale[cc]! : 1);
+  };
+}
+
+/** Names of the weights a source reads (for `run`'s availability check and for hashing). */
+export function sourceWeights(src: AttrDict): string[] {
+  const out: string[] = [];
+  if (isAttrDict(src.matrix)) {
+    out.push(str(src.matrix, 'weight'));
+    if (typeof src.matrix.col_scale === 'string' && src.matrix.col_scale !== '') out.push(src.matrix.col_scale);
+  }
+  if (typeof src.weight === 'string') out.push(src.weight);
+  return out;
+}
+
+/** True when the source depends on the decoding position (re-encoded every step). */
+export function isPositional(src: AttrDict): boolean {
+  return src.kind === 'rope' || src.kind === 'token_mask' || src.kind === 'head_mask';
+}
+
+/** Evaluate a plaintext source into `slots` real slot values. */
+export function evaluateSource(src: AttrDict, slots: number, weights: WeightStore, position: number): Float64Array {
+  const out = new Float64Array(slots);
+  switch (src.kind) {
+    case 'diag': {
+      // Diagonal k of a matrix for the replicated diagonal method, pre-rotated right by `shift` (BSGS giant step):
+      // out[i] = M(j mod outPeriod, (j + k) mod inPeriod) with j = i − shift.
+      if (!isAttrDict(src.matrix)) throw new HecError('HEC5010', "diag source needs a 'matrix'");
+      const m = matrixAccessor(src.matrix, weights);
+      const k = num(src, 'k');
+      const inN = num(src, 'in_n');
+      const inP = num(src, 'in_period');
+      const outM = num(src, 'out_m');
+      const outP = num(src, 'out_period');
+      const shift = num(src, 'shift');
+      for (let i = 0; i < slots; i++) {
+        const j = (((i - shift) % slots) + slots) % slots;
+        const r = j % outP;
+        const c = (j + k) % inP;
+        if (r < outM && c < inN) out[i] = m(r, c);
+      }
+      return out;
+    }
+    case 'vector': {
+      const w = weights.get(str(src, 'weight'));
+      const map = groupMap(src.map);
+      const n = num(src, 'n');
+      const period = num(src, 'period');
+      const scale = typeof src.scale === 'number' ? src.scale : 1;
+      for (let i = 0; i < slots; i++) {
+        const r = i % period;
+        if (r < n) out[i] = w.data[mapIndex(map, r)]! * scale;
+      }
+      return out;
+    }
+    case 'rope': {
+      // Rotary tables for features laid out head-major in a period: feature g·headDim + j.
+      // rotate_half pairs (j, j + headDim/2); interleaved pairs (2i, 2i + 1). `sin_lo` multiplies the left-rotated
+      // copy (partner above), `sin_hi` the right-rotated copy (partner below).
+      const headDim = num(src, 'head_dim');
+      const heads = num(src, 'heads');
+      const period = num(src, 'period');
+      const theta = num(src, 'theta');
+      const part = str(src, 'part');
+      const half = headDim / 2;
+      const interleaved = src.style === 'interleaved';
+      for (let i = 0; i < slots; i++) {
+        const r = i % period;
+        if (r >= heads * headDim) continue;
+        const j = r % headDim;
+        const fi = interleaved ? Math.floor(j / 2) : j % half;
+        const angle = position * Math.pow(theta, (-2 * fi) / headDim);
+        const lower = interleaved ? j % 2 === 0 : j < half;
+        if (part === 'cos') out[i] = Math.cos(angle);
+        else if (part === 'sin_lo') out[i] = lower ? -Math.sin(angle) : 0;
+        else if (part === 'sin_hi') out[i] = lower ? 0 : Math.sin(angle);
+        else throw new HecError('HEC5010', `unknown rope part '${part}'`);
+      }
+      return out;
+    }
+    case 'token_mask': {
+      // 1 on the block of the current token inside this cache ciphertext (tokens base .. base+capacity−1).
+      const t = position - num(src, 'base');
+      const block = num(src, 'block');
+      const width = num(src, 'width');
+      if (t >= 0 && t < num(src, 'capacity')) out.fill(1, t * block, t * block + width);
+      return out;
+    }
+    case 'head_mask': {
+      // 1 at the score slot of every (token ≤ position, head) held by this cache ciphertext.
+      const base = num(src, 'base');
+      const block = num(src, 'block');
+      const headDim = num(src, 'head_dim');
+      const heads = num(src, 'heads');
+      const last = Math.min(num(src, 'capacity') - 1, position - base);
+      for (let t = 0; t <= last; t++) for (let h = 0; h < heads; h++) out[t * block + h * headDim] = 1;
+      return out;
+    }
+    default:
+      throw new HecError('HEC5010', `unknown plaintext source kind '${String(src.kind)}'`);
+  }
+}

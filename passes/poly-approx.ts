@@ -1,0 +1,172 @@
+/**
+ * @fileoverview poly-approx: replace every `ckks.nonlinear` by polynomial arithmetic on its calibrated domain.
+ *
+ * requires: `ckks.nonlinear` ops with `fn` and `domain` (from calibration); levels not yet assigned.
+ * ensures: no `ckks.nonlinear` remains; each function is a `ckks.poly` (Chebyshev series) possibly followed by
+ * Newton steps written as plain ckks ops. The choice made for each op (degree, iterations, measured worst error on
+ * its domain) is recorded in `ctx.notes.approximations` and so in the plan header.
+ *
+ * - exp, silu: Chebyshev interpolation, the lowest degree 2^k − 1 meeting the absolute tolerance on the domain.
+ * - inv (softmax denominator, domain [a, b] with a > 0): a Chebyshev initial guess then Newton
+ *   y ← y·(2 − x·y) (relative error e → e², 2 levels each); the degree/iteration split minimising depth is chosen.
+ * - inv_sqrt (RMSNorm, f(x) = (s·x + ε)^-1/2): Chebyshev initial guess then Newton y ← y·(1.5 − (z/2)·y²),
+ *   z = s·x + ε (e → ≈1.5·e², 3 levels each).
+ */
+import { HecError } from '../ir/diagnostics.ts';
+import type { Func, Module, Op, Value } from '../ir/module.ts';
+import { polyDepth } from '../ir/ops.ts';
+import type { AttrDict } from '../ir/types.ts';
+import { fitToTolerance, type ChebyshevSeries } from './approx/chebyshev.ts';
+import { IrBuilder } from './kernels/builder.ts';
+import type { Pass, PassContext } from './pass.ts';
+
+/** Absolute tolerance for exp on [lo, 0] (values ≤ 1) and relative tolerance for silu, inv and inv_sqrt. */
+const EXP_TOL = 1e-6;
+const SILU_REL_TOL = 1e-5;
+const INV_REL_TOL = 1e-6;
+const MAX_DEGREE = 127;
+
+export interface ApproximationRecord {
+  value: string;
+  fn: string;
+  domain: [number, number];
+  degree: number;
+  newtonSteps: number;
+  depth: number;
+  maxError: number;
+  errorKind: 'absolute' | 'relative';
+}
+
+function domainOf(op: Op): [number, number] {
+  const d = op.attrs.domain;
+  if (!Array.isArray(d) || typeof d[0] !== 'number' || typeof d[1] !== 'number' || !(d[1] > d[0])) {
+    throw new HecError('HEC4101', `${op.name} on %${op.results[0]!.name} has no valid domain`, { fix: 'calibrate the model first' });
+  }
+  return [d[0], d[1]];
+}
+
+function polyOp(b: IrBuilder, x: Value, s: ChebyshevSeries, hint?: string): Value {
+  return b.one('ckks.poly', [x], { basis: 'chebyshev', coeffs: s.coeffs, domain: s.domain }, x.type.layout, hint);
+}
+
+/** Choose initial-guess degree and Newton steps for a relative tolerance; quadratic convergence e' = c·e². */
+function planNewton(
+  f: (x: number) => number,
+  a: number,
+  b: number,
+  levelsPerStep: number,
+  c: number,
+): { series: ChebyshevSeries; steps: number; depth: number; error: number } {
+  let best: { series: ChebyshevSeries; steps: number; depth: number; error: number } | null = null;
+  for (let d = 1; d <= MAX_DEGREE; d = 2 * d + 1) {
+    const { series, error } = fitToTolerance(f, a, b, 0, d, true);
+    if (!(error < 0.9)) continue;
+    let e = error;
+    let steps = 0;
+    while (e > INV_REL_TOL && steps < 40) {
+      e = Math.min(1, c * e * e);
+      steps++;
+    }
+    if (e > INV_REL_TOL) continue;
+    const depth = polyDepth(d) + levelsPerStep * steps + (levelsPerStep === 3 ? 1 : 0);
+    if (best === null || depth < best.depth) best = { series, steps, depth, error: e };
+  }
+  if (best === null) {
+    throw new HecError('HEC4102', `no polynomial + Newton scheme reaches ${INV_REL_TOL} relative error on [${a}, ${b}]`, {
+      fix: 'the calibrated range is too wide; calibrate on data closer to the use or raise the degree limit',
+    });
+  }
+  return best;
+}
+
+function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value {
+  const x = op.operands[0]!;
+  const fn = op.attrs.fn as string;
+  const [a, bnd] = domainOf(op);
+  const name = op.results[0]!.name;
+  switch (fn) {
+    case 'exp': {
+      const { series, error } = fitToTolerance(Math.exp, a, bnd, EXP_TOL, MAX_DEGREE);
+      records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error, errorKind: 'absolute' });
+      return polyOp(b, x, series, name);
+    }
+    case 'silu': {
+      const silu = (t: number) => t / (1 + Math.exp(-t));
+      const scale = Math.max(Math.abs(silu(a)), Math.abs(silu(bnd)), 1e-3);
+      const { series, error } = fitToTolerance(silu, a, bnd, SILU_REL_TOL * scale, MAX_DEGREE);
+      records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error / scale, errorKind: 'relative' });
+      return polyOp(b, x, series, name);
+    }
+    case 'inv': {
+      if (!(a > 0)) throw new HecError('HEC4101', `inv on %${name} needs a positive domain, got [${a}, ${bnd}]`);
+      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1);
+      let y = polyOp(b, x, plan.series);
+      for (let i = 0; i < plan.steps; i++) {
+        const xy = b.mul(x, y, y.type.layout);
+        const twoMinus = b.addConst(b.negate(xy), 2);
+        y = b.mul(y, twoMinus, y.type.layout, i === plan.steps - 1 ? name : undefined);
+      }
+      records.push({ value: name, fn, domain: [a, bnd], degree: plan.series.coeffs.length - 1, newtonSteps: plan.steps, depth: plan.depth, maxError: plan.error, errorKind: 'relative' });
+      return y;
+    }
+    case 'inv_sqrt': {
+      const s = typeof op.attrs.pre_scale === 'number' ? op.attrs.pre_scale : 1;
+      const eps = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
+      if (!(a * s + eps > 0)) throw new HecError('HEC4101', `inv_sqrt on %${name} needs s·x + ε > 0 on its domain`);
+      const f = (t: number) => 1 / Math.sqrt(s * t + eps);
+      const plan = planNewton(f, a, bnd, 3, 1.5);
+      let y = polyOp(b, x, plan.series);
+      if (plan.steps > 0) {
+        const halfZ = b.addConst(b.mulConst(x, s / 2), eps / 2);
+        for (let i = 0; i < plan.steps; i++) {
+          const y2 = b.mul(y, y, y.type.layout);
+          const t = b.mul(halfZ, y2, y.type.layout);
+          const u = b.addConst(b.negate(t), 1.5);
+          y = b.mul(y, u, y.type.layout, i === plan.steps - 1 ? name : undefined);
+        }
+      }
+      records.push({ value: name, fn, domain: [a, bnd], degree: plan.series.coeffs.length - 1, newtonSteps: plan.steps, depth: plan.depth, maxError: plan.error, errorKind: 'relative' });
+      return y;
+    }
+    default:
+      throw new HecError('HEC4103', `poly-approx does not know fn '${fn}'`);
+  }
+}
+
+/** Replace every use of `from` by `to` in the ops at or after index `start`. */
+export function replaceUses(func: Func, from: Value, to: Value, start = 0): void {
+  for (let i = start; i < func.ops.length; i++) {
+    const ops = func.ops[i]!.operands;
+    for (let k = 0; k < ops.length; k++) if (ops[k] === from) ops[k] = to;
+  }
+}
+
+function runOnFunc(func: Func, slots: number, records: ApproximationRecord[]): void {
+  const b = new IrBuilder(func, slots);
+  const original = func.ops;
+  const out: Op[] = [];
+  func.ops = out;
+  const replaced = new Map<Value, Value>();
+  for (const op of original) {
+    op.operands = op.operands.map((v) => replaced.get(v) ?? v);
+    if (op.name !== 'ckks.nonlinear') {
+      out.push(op);
+      continue;
+    }
+    b.loc = op.loc;
+    replaced.set(op.results[0]!, expandOne(b, op, records));
+  }
+}
+
+export const polyApproxPass: Pass = {
+  name: 'poly-approx',
+  summary: 'replace ckks.nonlinear (exp, silu, inv, inv_sqrt) by Chebyshev polynomials and Newton steps',
+  description:
+    'requires: ckks.nonlinear ops with calibrated domains. ensures: only ckks.poly and plain ckks arithmetic; the ' +
+    'degree, Newton steps, depth and measured worst error of each approximation are recorded for the plan header.',
+  run(module: Module, ctx: PassContext) {
+    const records: ApproximationRecord[] = [];
+    for (const f of module.funcs) runOnFunc(f, ctx.params.slots, records);
+    ctx.notes.approximations = records;
+  },
+};
