@@ -1,0 +1,139 @@
+// The CKKS scheme over the RNS layer: keys, encryption, homomorphic evaluation and hybrid key switching.
+//
+// Everything a ciphertext holds is in NTT (evaluation) form over q_0..q_level; switching keys live over Q_L ∪ P.
+// Hybrid key switching (Han–Ki, CT-RSA 2020; the gadget of Bossuat et al., Eurocrypt 2021 / Lattigo): the Q primes
+// are cut into dnum digits of α = ceil((L+1)/dnum) primes; the key for digit j encrypts P·s' on the primes of digit j
+// and 0 elsewhere, so decomposing a polynomial is just reading its residues per digit and extending each digit to the
+// other primes (fast basis conversion); the result is divided by P (ModDown). P must exceed one digit's modulus.
+#pragma once
+#include <atomic>
+#include <complex>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "../ring/random.h"
+#include "../rns/rns.h"
+#include "encoder.h"
+
+namespace hec {
+
+using cplx = std::complex<double>;
+
+struct Plaintext {
+  RnsPoly m;  // NTT form, nq = level + 1
+  int level = 0;
+  double scale = 1;
+};
+struct Ciphertext {
+  std::vector<RnsPoly> c;  // NTT form, 2 parts (3 only inside mul before relinearisation)
+  int level = 0;
+  double scale = 1;
+};
+struct SecretKey {
+  std::vector<int8_t> coeffs;  // ternary coefficients
+  int hamming = 0;             // 0 = dense
+  RnsPoly s;                   // NTT form over all primes Q_L ∪ P
+};
+struct PublicKey {
+  RnsPoly b, a;  // over Q_L: b = -a·s + e
+};
+struct SwitchKey {
+  std::vector<RnsPoly> b, a;  // one pair per digit, over Q_L ∪ P
+};
+struct EvalKeys {
+  std::unique_ptr<SwitchKey> relin;
+  std::map<u64, SwitchKey> galois;  // Galois element -> key (conjugation = 2N-1)
+};
+// A polynomial decomposed for key switching: one extended digit per entry, NTT form over Q_level ∪ P.
+struct Decomposed {
+  int level = 0;
+  std::vector<RnsPoly> d;
+};
+
+// Live ciphertext/plaintext objects across all contexts (leak tests).
+std::atomic<long>& live_objects();
+
+class CkksContext {
+ public:
+  CkksContext(int logN, const std::vector<u64>& q, const std::vector<u64>& p, int dnum);
+  RnsContext rc;
+  Encoder enc;
+  int dnum, alpha;
+  u32 fingerprint;
+  size_t N() const { return rc.N; }
+  int L() const { return rc.L; }
+
+  u64 galois_rot(long k) const;  // 5^k mod 2N (left rotation by k)
+  u64 galois_conj() const { return 2 * rc.N - 1; }
+  const std::vector<uint32_t>& perm(u64 g) const;  // NTT-domain index map of X -> X^g
+
+  // Keys.
+  std::unique_ptr<SecretKey> gen_secret(int hamming) const;
+  void secret_from_coeffs(SecretKey& sk) const;  // fill sk.s from sk.coeffs
+  std::unique_ptr<PublicKey> gen_public(const SecretKey& sk) const;
+  SwitchKey gen_switch(const SecretKey& sk, const RnsPoly& s_from) const;
+  std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const;
+
+  // Encoding and encryption.
+  Plaintext encode(const cplx* slots, int level, double scale) const;
+  void decode(const Plaintext& pt, cplx* slots) const;
+  Ciphertext encrypt_pk(const PublicKey& pk, const Plaintext& pt) const;
+  Ciphertext encrypt_sk(const SecretKey& sk, const Plaintext& pt) const;
+  Plaintext decrypt(const SecretKey& sk, const Ciphertext& ct) const;
+
+  // Evaluation (results are new values).
+  Ciphertext add(const Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext sub(const Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext negate(const Ciphertext& a) const;
+  Ciphertext add_plain(const Ciphertext& a, const Plaintext& p) const;
+  Ciphertext mul_plain(const Ciphertext& a, const Plaintext& p) const;
+  Ciphertext add_const(const Ciphertext& a, cplx c) const;
+  Ciphertext mul_const(const Ciphertext& a, cplx c, double scale) const;
+  Ciphertext mul_int(const Ciphertext& a, i64 c) const;  // exact integer multiple, scale unchanged
+  Ciphertext mul(const Ciphertext& a, const Ciphertext& b, const EvalKeys& ek) const;
+  Ciphertext rescale(const Ciphertext& a) const;
+  Ciphertext drop_to(const Ciphertext& a, int level) const;  // drop primes, scale unchanged
+  Ciphertext level_drop(const Ciphertext& a, int level, double target_scale) const;
+  Ciphertext rotate(const Ciphertext& a, long k, const EvalKeys& ek) const;
+  std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<long>& ks, const EvalKeys& ek) const;
+  Ciphertext conjugate(const Ciphertext& a, const EvalKeys& ek) const;
+  Ciphertext mod_raise(const Ciphertext& a) const;
+
+  // Key switching internals (public for tests and benchmarks).
+  Decomposed decompose(const RnsPoly& a) const;
+  // Σ_j σ(d_j)·key_j, ModDown'ed to Q_level; perm = nullptr for the identity.
+  void ks_inner(const Decomposed& dec, const SwitchKey& key, const std::vector<uint32_t>* perm, RnsPoly& out0,
+                RnsPoly& out1) const;
+  Ciphertext apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const;
+
+  // Bytes.
+  std::vector<uint8_t> save_ct(const Ciphertext& ct) const;
+  Ciphertext load_ct(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_pt(const Plaintext& pt) const;
+  Plaintext load_pt(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_sk(const SecretKey& sk) const;
+  std::unique_ptr<SecretKey> load_sk(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_pk(const PublicKey& pk) const;
+  std::unique_ptr<PublicKey> load_pk(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_evk(const EvalKeys& ek) const;
+  std::unique_ptr<EvalKeys> load_evk(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_params() const;
+
+  const u64* half_monomial(int limb) const;  // NTT form of X^(N/2) mod prime `limb` (multiplies slots by i)
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::map<u64, std::vector<uint32_t>> perms_;
+  mutable std::vector<std::vector<u64>> mono_;
+  void check_pair(const char* op, const Ciphertext& a, int level, double scale) const;
+  RnsPoly sample_error(int nq, int np, Csprng& rng) const;  // NTT form
+};
+
+// Parameters fingerprint (32-bit FNV-1a of "logN|q0,q1,..|p0,.."), equal to paramFingerprint() in TS.
+u32 param_fingerprint(int logN, const std::vector<u64>& q, const std::vector<u64>& p);
+bool same_scale(double a, double b);
+u64 double_to_mod(const Modulus& m, double c);  // round(c) mod q for any finite double
+
+}  // namespace hec

@@ -1,0 +1,293 @@
+// Context setup, key generation, encoding and encryption.
+#include <cmath>
+
+#include "../ring/pool.h"
+#include "ckks.h"
+
+namespace hec {
+
+std::atomic<long>& live_objects() {
+  static std::atomic<long> n{0};
+  return n;
+}
+
+u32 param_fingerprint(int logN, const std::vector<u64>& q, const std::vector<u64>& p) {
+  std::string s = std::to_string(logN) + "|";
+  for (size_t i = 0; i < q.size(); i++) s += (i ? "," : "") + std::to_string(q[i]);
+  s += "|";
+  for (size_t i = 0; i < p.size(); i++) s += (i ? "," : "") + std::to_string(p[i]);
+  u32 h = 0x811c9dc5u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x01000193u;
+  }
+  return h;
+}
+
+bool same_scale(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b)); }
+
+u64 double_to_mod(const Modulus& m, double c) {
+  c = std::nearbyint(c);
+  if (std::fabs(c) < 9.2e18) return m.from_signed((i64)c);
+  if (!std::isfinite(c)) throw HecErr("HEC5104", "constant is not finite");
+  int e;
+  double f = std::frexp(c, &e);
+  i64 mant = (i64)std::ldexp(f, 53);
+  return m.mul(m.from_signed(mant), m.pow(2, (u64)(e - 53)));
+}
+
+CkksContext::CkksContext(int logN, const std::vector<u64>& q, const std::vector<u64>& p, int dnum_)
+    : rc(logN, q, p), enc((size_t)1 << logN), dnum(dnum_) {
+  if (dnum < 1 || dnum > (int)q.size()) throw HecErr("HEC5110", "dnum outside 1..(L+1)");
+  alpha = ((int)q.size() + dnum - 1) / dnum;
+  fingerprint = param_fingerprint(logN, q, p);
+  mono_.resize(rc.primes.size());
+}
+
+u64 CkksContext::galois_rot(long k) const {
+  const u64 M = 2 * rc.N, n = rc.N / 2;
+  long kk = k % (long)n;
+  if (kk < 0) kk += (long)n;
+  u64 g = 1;
+  for (long i = 0; i < kk; i++) g = (g * 5) % M;
+  return g;
+}
+
+const std::vector<uint32_t>& CkksContext::perm(u64 g) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = perms_.find(g);
+  if (it != perms_.end()) return it->second;
+  const size_t N = rc.N;
+  const u64 M = 2 * N;
+  std::vector<uint32_t> pm(N);
+  // Index i of the NTT holds the evaluation at ψ^(2·brv(i)+1); X -> X^g maps it to the point ψ^(g·(2·brv(i)+1)).
+  for (size_t i = 0; i < N; i++) {
+    u64 e = 2 * (u64)bitrev((uint32_t)i, rc.logN) + 1;
+    u64 t = (g * e) % M;
+    pm[i] = bitrev((uint32_t)((t - 1) / 2), rc.logN);
+  }
+  return perms_.emplace(g, std::move(pm)).first->second;
+}
+
+const u64* CkksContext::half_monomial(int g) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto& v = mono_[g];
+  if (v.empty()) {
+    v.assign(rc.N, 0);
+    v[rc.N / 2] = 1;
+    rc.tab[g]->forward(v.data());
+  }
+  return v.data();
+}
+
+RnsPoly CkksContext::sample_error(int nq, int np, Csprng& rng) const {
+  const size_t N = rc.N;
+  std::vector<int64_t> e(N);
+  rng.cbd(e.data(), N);
+  RnsPoly out(N, nq, np);
+  parallel_for((size_t)out.limbs(), [&](size_t l) {
+    const int g = rc.gidx(out, (int)l);
+    const Modulus& m = rc.mod(g);
+    u64* d = out.limb((int)l);
+    for (size_t k = 0; k < N; k++) d[k] = m.from_signed(e[k]);
+    rc.tab[g]->forward(d);
+  });
+  return out;
+}
+
+void CkksContext::secret_from_coeffs(SecretKey& sk) const {
+  const size_t N = rc.N;
+  sk.s = RnsPoly(N, rc.L + 1, rc.K);
+  parallel_for((size_t)sk.s.limbs(), [&](size_t l) {
+    const int g = rc.gidx(sk.s, (int)l);
+    const u64 q = rc.primes[g];
+    u64* d = sk.s.limb((int)l);
+    for (size_t k = 0; k < N; k++) d[k] = sk.coeffs[k] == 0 ? 0 : sk.coeffs[k] > 0 ? 1 : q - 1;
+    rc.tab[g]->forward(d);
+  });
+}
+
+std::unique_ptr<SecretKey> CkksContext::gen_secret(int hamming) const {
+  const size_t N = rc.N;
+  Csprng rng;
+  std::vector<int64_t> t(N);
+  if (hamming > 0) rng.sparse_ternary(t.data(), N, (size_t)hamming);
+  else rng.ternary(t.data(), N);
+  auto sk = std::make_unique<SecretKey>();
+  sk->hamming = hamming;
+  sk->coeffs.resize(N);
+  for (size_t k = 0; k < N; k++) sk->coeffs[k] = (int8_t)t[k];
+  secret_from_coeffs(*sk);
+  return sk;
+}
+
+std::unique_ptr<PublicKey> CkksContext::gen_public(const SecretKey& sk) const {
+  const size_t N = rc.N;
+  Csprng rng;
+  auto pk = std::make_unique<PublicKey>();
+  pk->a = RnsPoly(N, rc.L + 1, 0);
+  for (int l = 0; l <= rc.L; l++) rng.uniform_mod(pk->a.limb(l), N, rc.primes[l]);
+  pk->b = sample_error(rc.L + 1, 0, rng);
+  parallel_for((size_t)rc.L + 1, [&](size_t l) {
+    const Modulus& m = rc.mod((int)l);
+    u64* b = pk->b.limb((int)l);
+    const u64 *a = pk->a.limb((int)l), *s = sk.s.limb((int)l);
+    for (size_t k = 0; k < N; k++) b[k] = submod(b[k], m.mul(a[k], s[k]), m.q);
+  });
+  return pk;
+}
+
+SwitchKey CkksContext::gen_switch(const SecretKey& sk, const RnsPoly& s_from) const {
+  const size_t N = rc.N;
+  const int nl = rc.L + 1 + rc.K;
+  const int ndig = (rc.L + 1 + alpha - 1) / alpha;
+  Csprng rng;
+  SwitchKey key;
+  for (int j = 0; j < ndig; j++) {
+    RnsPoly a(N, rc.L + 1, rc.K);
+    for (int l = 0; l < nl; l++) rng.uniform_mod(a.limb(l), N, rc.primes[rc.gidx(a, l)]);
+    RnsPoly b = sample_error(rc.L + 1, rc.K, rng);
+    parallel_for((size_t)nl, [&](size_t l) {
+      const int g = rc.gidx(a, (int)l);
+      const Modulus& m = rc.mod(g);
+      u64* bb = b.limb((int)l);
+      const u64 *aa = a.limb((int)l), *s = sk.s.limb((int)l);
+      for (size_t k = 0; k < N; k++) bb[k] = submod(bb[k], m.mul(aa[k], s[k]), m.q);
+      // Gadget: P·s_from on the primes of digit j only (so Σ_j digit_j·g_j ≡ P·x mod Q·P).
+      if ((int)l < rc.L + 1 && (int)l / alpha == j) {
+        const u64 pm = rc.P_mod((int)l), pmp = shoup_precomp(pm, m.q);
+        const u64* sf = s_from.limb((int)l);
+        for (size_t k = 0; k < N; k++) bb[k] = addmod(bb[k], mulshoup(sf[k], pm, pmp, m.q), m.q);
+      }
+    });
+    key.b.push_back(std::move(b));
+    key.a.push_back(std::move(a));
+  }
+  return key;
+}
+
+std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const {
+  const size_t N = rc.N;
+  auto ek = std::make_unique<EvalKeys>();
+  if (relin) {
+    RnsPoly s2(N, rc.L + 1, rc.K);
+    parallel_for((size_t)s2.limbs(), [&](size_t l) {
+      const Modulus& m = rc.mod(rc.gidx(s2, (int)l));
+      const u64* s = sk.s.limb((int)l);
+      u64* d = s2.limb((int)l);
+      for (size_t k = 0; k < N; k++) d[k] = m.mul(s[k], s[k]);
+    });
+    ek->relin = std::make_unique<SwitchKey>(gen_switch(sk, s2));
+  }
+  for (u64 g : galois) {
+    if (ek->galois.count(g)) continue;
+    if ((g & 1) == 0 || g >= 2 * N) throw HecErr("HEC5110", "invalid Galois element " + std::to_string(g));
+    const auto& pm = perm(g);
+    RnsPoly sg(N, rc.L + 1, rc.K);
+    for (int l = 0; l < sg.limbs(); l++) {
+      const u64* s = sk.s.limb(l);
+      u64* d = sg.limb(l);
+      for (size_t k = 0; k < N; k++) d[k] = s[pm[k]];
+    }
+    ek->galois.emplace(g, gen_switch(sk, sg));
+  }
+  return ek;
+}
+
+Plaintext CkksContext::encode(const cplx* slots, int level, double scale) const {
+  if (level < 0 || level > rc.L) throw HecErr("HEC5103", "encode: level " + std::to_string(level) + " outside 0.." + std::to_string(rc.L));
+  if (!(scale > 0) || !std::isfinite(scale)) throw HecErr("HEC5110", "encode: scale must be positive and finite");
+  std::vector<double> coeffs(rc.N);
+  enc.slots_to_coeffs(slots, coeffs.data());
+  Plaintext pt;
+  pt.m = RnsPoly(rc.N, level + 1, 0);
+  enc.coeffs_to_rns(rc, coeffs.data(), scale, pt.m);
+  rc.ntt(pt.m);
+  pt.level = level;
+  pt.scale = scale;
+  return pt;
+}
+
+void CkksContext::decode(const Plaintext& pt, cplx* slots) const {
+  RnsPoly c = pt.m.clone();
+  rc.intt(c);
+  std::vector<double> coeffs(rc.N);
+  rc.compose_to_double(c, pt.scale, coeffs.data());
+  enc.coeffs_to_slots(coeffs.data(), slots);
+}
+
+Ciphertext CkksContext::encrypt_sk(const SecretKey& sk, const Plaintext& pt) const {
+  const size_t N = rc.N;
+  const int nq = pt.level + 1;
+  Csprng rng;
+  Ciphertext ct;
+  ct.level = pt.level;
+  ct.scale = pt.scale;
+  RnsPoly a(N, nq, 0);
+  for (int l = 0; l < nq; l++) rng.uniform_mod(a.limb(l), N, rc.primes[l]);
+  RnsPoly c0 = sample_error(nq, 0, rng);
+  parallel_for((size_t)nq, [&](size_t l) {
+    const Modulus& m = rc.mod((int)l);
+    u64* d = c0.limb((int)l);
+    const u64 *aa = a.limb((int)l), *s = sk.s.limb((int)l), *mm = pt.m.limb((int)l);
+    for (size_t k = 0; k < N; k++) d[k] = submod(addmod(d[k], mm[k], m.q), m.mul(aa[k], s[k]), m.q);
+  });
+  ct.c.push_back(std::move(c0));
+  ct.c.push_back(std::move(a));
+  return ct;
+}
+
+Ciphertext CkksContext::encrypt_pk(const PublicKey& pk, const Plaintext& pt) const {
+  const size_t N = rc.N;
+  const int nq = pt.level + 1;
+  Csprng rng;
+  std::vector<int64_t> u(N);
+  rng.ternary(u.data(), N);
+  RnsPoly un(N, nq, 0);
+  for (int l = 0; l < nq; l++) {
+    const u64 q = rc.primes[l];
+    u64* d = un.limb(l);
+    for (size_t k = 0; k < N; k++) d[k] = u[k] == 0 ? 0 : u[k] > 0 ? 1 : q - 1;
+  }
+  rc.ntt(un);
+  RnsPoly c0 = sample_error(nq, 0, rng), c1 = sample_error(nq, 0, rng);
+  parallel_for((size_t)nq, [&](size_t l) {
+    const Modulus& m = rc.mod((int)l);
+    u64 *d0 = c0.limb((int)l), *d1 = c1.limb((int)l);
+    const u64 *uu = un.limb((int)l), *b = pk.b.limb((int)l), *a = pk.a.limb((int)l), *mm = pt.m.limb((int)l);
+    for (size_t k = 0; k < N; k++) {
+      d0[k] = addmod(addmod(d0[k], mm[k], m.q), m.mul(uu[k], b[k]), m.q);
+      d1[k] = addmod(d1[k], m.mul(uu[k], a[k]), m.q);
+    }
+  });
+  Ciphertext ct;
+  ct.level = pt.level;
+  ct.scale = pt.scale;
+  ct.c.push_back(std::move(c0));
+  ct.c.push_back(std::move(c1));
+  return ct;
+}
+
+Plaintext CkksContext::decrypt(const SecretKey& sk, const Ciphertext& ct) const {
+  const size_t N = rc.N;
+  const int nq = ct.level + 1;
+  Plaintext pt;
+  pt.level = ct.level;
+  pt.scale = ct.scale;
+  pt.m = ct.c[0].clone();
+  parallel_for((size_t)nq, [&](size_t l) {
+    const Modulus& m = rc.mod((int)l);
+    u64* d = pt.m.limb((int)l);
+    const u64* s = sk.s.limb((int)l);
+    for (size_t k = 0; k < N; k++) {
+      u64 sp = s[k];  // s^i, Horner over the parts
+      for (size_t i = 1; i < ct.c.size(); i++) {
+        d[k] = addmod(d[k], m.mul(ct.c[i].limb((int)l)[k], sp), m.q);
+        sp = m.mul(sp, s[k]);
+      }
+    }
+  });
+  return pt;
+}
+
+}  // namespace hec

@@ -1,0 +1,197 @@
+// Hybrid key switching: decomposition into digits, inner product with the switching key, ModDown; and the ops
+// built on it (relinearised multiplication, rotations, hoisted rotations, conjugation).
+//
+// Hoisting (Halevi–Shoup, "Faster homomorphic linear transformations in HElib", Crypto 2018; Bossuat et al. 2021):
+// the automorphism X -> X^g permutes coefficients up to sign, so it commutes with the per-coefficient digit
+// extension (up to a multiple of the digit modulus, i.e. another valid decomposition). One decomposition of c1 thus
+// serves every rotation; each rotation only permutes the NTT-domain digits while multiplying with its key.
+#include "../ring/pool.h"
+#include "ckks.h"
+
+namespace hec {
+
+Decomposed CkksContext::decompose(const RnsPoly& a) const {
+  const size_t N = rc.N;
+  const int nq = a.nq, K = rc.K;
+  Decomposed dec;
+  dec.level = nq - 1;
+  RnsPoly coef = a.clone();
+  rc.intt(coef);
+  const int ndig = (nq + alpha - 1) / alpha;
+  for (int j = 0; j < ndig; j++) {
+    const int l0 = j * alpha, l1 = std::min(nq, l0 + alpha);
+    std::vector<int> from, to;
+    for (int l = l0; l < l1; l++) from.push_back(l);
+    for (int l = 0; l < nq; l++)
+      if (l < l0 || l >= l1) to.push_back(l);
+    for (int k = 0; k < K; k++) to.push_back(rc.L + 1 + k);
+    const BaseConv& cv = rc.conv(from, to);
+    RnsPoly d(N, nq, K);
+    std::vector<const u64*> in;
+    std::vector<u64*> out;
+    for (int l = l0; l < l1; l++) in.push_back(coef.limb(l));
+    for (int l = 0; l < nq; l++)
+      if (l < l0 || l >= l1) out.push_back(d.limb(l));
+    for (int k = 0; k < K; k++) out.push_back(d.limb(nq + k));
+    rc.apply_conv(cv, in.data(), out.data());
+    // The digit's own residues are the input's (already in NTT form); the extended ones need a forward NTT.
+    std::memcpy(d.limb(l0), a.limb(l0), (size_t)(l1 - l0) * N * sizeof(u64));
+    parallel_for(out.size(), [&](size_t i) {
+      int l = i < (size_t)(nq - (l1 - l0)) ? (int)(i < (size_t)l0 ? i : i + (l1 - l0)) : (int)(i + (l1 - l0));
+      rc.tab[rc.gidx(d, l)]->forward(d.limb(l));
+    });
+    dec.d.push_back(std::move(d));
+  }
+  return dec;
+}
+
+void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const std::vector<uint32_t>* perm,
+                           RnsPoly& out0, RnsPoly& out1) const {
+  const size_t N = rc.N;
+  const int nq = dec.level + 1, K = rc.K, nl = nq + K;
+  const size_t nd = dec.d.size();
+  if (key.b.size() < nd) throw HecErr("HEC5108", "switching key has too few digits for these parameters");
+  RnsPoly acc0(N, nq, K), acc1(N, nq, K);
+  parallel_for((size_t)nl, [&](size_t li) {
+    const int l = (int)li;
+    const int g = rc.gidx(acc0, l);
+    const int kl = l < nq ? l : rc.L + 1 + (l - nq);  // limb index inside the key (over Q_L ∪ P)
+    const Modulus& m = rc.mod(g);
+    u64 *d0 = acc0.limb(l), *d1 = acc1.limb(l);
+    constexpr size_t BMAX = 512;
+    const size_t B = std::min(BMAX, N);
+    u128 s0[BMAX], s1[BMAX];
+    for (size_t n0 = 0; n0 < N; n0 += B) {
+      for (size_t n = 0; n < B; n++) s0[n] = s1[n] = 0;
+      for (size_t j = 0; j < nd; j++) {
+        const u64* x = dec.d[j].limb(l) + (perm ? 0 : n0);
+        const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
+        if (perm) {
+          const uint32_t* pm = perm->data() + n0;
+          for (size_t n = 0; n < B; n++) {
+            u64 v = x[pm[n]];
+            s0[n] += (u128)v * kb[n];
+            s1[n] += (u128)v * ka[n];
+          }
+        } else {
+          for (size_t n = 0; n < B; n++) {
+            s0[n] += (u128)x[n] * kb[n];
+            s1[n] += (u128)x[n] * ka[n];
+          }
+        }
+        if ((j + 1) % 15 == 0 && j + 1 < nd)  // keep Σ below 2^128 (terms < 2^124)
+          for (size_t n = 0; n < B; n++) {
+            s0[n] = m.reduce128(s0[n]);
+            s1[n] = m.reduce128(s1[n]);
+          }
+      }
+      for (size_t n = 0; n < B; n++) {
+        d0[n0 + n] = m.reduce128(s0[n]);
+        d1[n0 + n] = m.reduce128(s1[n]);
+      }
+    }
+  });
+  out0 = rc.mod_down(acc0);
+  out1 = rc.mod_down(acc1);
+}
+
+Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const EvalKeys& ek) const {
+  check_pair("mul", a, b.level, a.scale);
+  if (!ek.relin) throw HecErr("HEC5109", "mul: no relinearisation key in the evaluation keys");
+  const size_t N = rc.N;
+  const int nq = a.level + 1;
+  RnsPoly c0(N, nq, 0), c1(N, nq, 0), c2(N, nq, 0);
+  parallel_for((size_t)nq, [&](size_t li) {
+    const int l = (int)li;
+    const Modulus& m = rc.mod(l);
+    const u64 *a0 = a.c[0].limb(l), *a1 = a.c[1].limb(l), *b0 = b.c[0].limb(l), *b1 = b.c[1].limb(l);
+    u64 *d0 = c0.limb(l), *d1 = c1.limb(l), *d2 = c2.limb(l);
+    for (size_t k = 0; k < N; k++) {
+      d0[k] = m.mul(a0[k], b0[k]);
+      d1[k] = m.reduce128((u128)a0[k] * b1[k] + (u128)a1[k] * b0[k]);
+      d2[k] = m.mul(a1[k], b1[k]);
+    }
+  });
+  Decomposed dec = decompose(c2);
+  RnsPoly k0, k1;
+  ks_inner(dec, *ek.relin, nullptr, k0, k1);
+  parallel_for((size_t)nq, [&](size_t li) {
+    const int l = (int)li;
+    const u64 q = rc.primes[l];
+    u64 *d0 = c0.limb(l), *d1 = c1.limb(l);
+    const u64 *x0 = k0.limb(l), *x1 = k1.limb(l);
+    for (size_t k = 0; k < N; k++) {
+      d0[k] = addmod(d0[k], x0[k], q);
+      d1[k] = addmod(d1[k], x1[k], q);
+    }
+  });
+  Ciphertext r;
+  r.level = a.level;
+  r.scale = a.scale * b.scale;
+  r.c.push_back(std::move(c0));
+  r.c.push_back(std::move(c1));
+  return r;
+}
+
+Ciphertext CkksContext::apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const {
+  auto it = ek.galois.find(g);
+  if (it == ek.galois.end()) throw HecErr("HEC5109", "no Galois key for element " + std::to_string(g));
+  const auto& pm = perm(g);
+  const size_t N = rc.N;
+  const int nq = a.level + 1;
+  RnsPoly k0, k1;
+  ks_inner(dec, it->second, &pm, k0, k1);
+  parallel_for((size_t)nq, [&](size_t li) {
+    const int l = (int)li;
+    const u64 q = rc.primes[l];
+    u64* d0 = k0.limb(l);
+    const u64* x0 = a.c[0].limb(l);
+    for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], x0[pm[k]], q);
+  });
+  Ciphertext r;
+  r.level = a.level;
+  r.scale = a.scale;
+  r.c.push_back(std::move(k0));
+  r.c.push_back(std::move(k1));
+  return r;
+}
+
+Ciphertext CkksContext::rotate(const Ciphertext& a, long k, const EvalKeys& ek) const {
+  auto v = rotate_hoisted(a, {k}, ek);
+  return std::move(v[0]);
+}
+
+std::vector<Ciphertext> CkksContext::rotate_hoisted(const Ciphertext& a, const std::vector<long>& ks,
+                                                    const EvalKeys& ek) const {
+  check_pair("rotate", a, a.level, a.scale);
+  for (long k : ks)
+    if (galois_rot(k) != 1 && !ek.galois.count(galois_rot(k)))
+      throw HecErr("HEC5109", "no rotation key for left rotation by " + std::to_string(k));
+  std::vector<Ciphertext> out;
+  bool any = false;
+  for (long k : ks) any = any || galois_rot(k) != 1;
+  Decomposed dec;
+  if (any) dec = decompose(a.c[1]);
+  for (long k : ks) {
+    u64 g = galois_rot(k);
+    if (g == 1) {
+      Ciphertext c;
+      c.level = a.level;
+      c.scale = a.scale;
+      for (auto& p : a.c) c.c.push_back(p.clone());
+      out.push_back(std::move(c));
+    } else {
+      out.push_back(apply_galois(a, dec, g, ek));
+    }
+  }
+  return out;
+}
+
+Ciphertext CkksContext::conjugate(const Ciphertext& a, const EvalKeys& ek) const {
+  check_pair("conjugate", a, a.level, a.scale);
+  if (!ek.galois.count(galois_conj())) throw HecErr("HEC5109", "no conjugation key in the evaluation keys");
+  Decomposed dec = decompose(a.c[1]);
+  return apply_galois(a, dec, galois_conj(), ek);
+}
+
+}  // namespace hec

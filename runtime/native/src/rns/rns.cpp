@@ -1,0 +1,271 @@
+#include "rns.h"
+
+#include <cmath>
+
+#include "../ring/pool.h"
+
+namespace hec {
+
+RnsContext::RnsContext(int logN_, const std::vector<u64>& q, const std::vector<u64>& p)
+    : logN(logN_), N((size_t)1 << logN_), L((int)q.size() - 1), K((int)p.size()) {
+  if (q.empty()) throw HecErr("HEC5110", "empty Q prime chain");
+  primes = q;
+  primes.insert(primes.end(), p.begin(), p.end());
+  for (size_t i = 0; i < primes.size(); i++)
+    for (size_t j = 0; j < i; j++)
+      if (primes[i] == primes[j]) throw HecErr("HEC5110", "duplicate prime in the chain");
+  tab.resize(primes.size());
+  parallel_for(primes.size(), [&](size_t i) { tab[i] = std::make_unique<NttTable>(primes[i], logN); });
+  P_mod_q_.resize(L + 1);
+  P_inv_q_.resize(L + 1);
+  P_inv_q_p_.resize(L + 1);
+  for (int i = 0; i <= L; i++) {
+    const Modulus& m = mod(i);
+    u64 v = 1;
+    for (int k = 0; k < K; k++) v = m.mul(v, m.reduce(primes[L + 1 + k]));
+    P_mod_q_[i] = v;
+    P_inv_q_[i] = K > 0 ? m.inv(v) : 1;
+    P_inv_q_p_[i] = shoup_precomp(P_inv_q_[i], m.q);
+  }
+}
+
+void RnsContext::ntt(RnsPoly& a, int l0, int l1) const {
+  parallel_for((size_t)(l1 - l0), [&](size_t k) {
+    int l = l0 + (int)k;
+    tab[gidx(a, l)]->forward(a.limb(l));
+  });
+}
+void RnsContext::intt(RnsPoly& a, int l0, int l1) const {
+  parallel_for((size_t)(l1 - l0), [&](size_t k) {
+    int l = l0 + (int)k;
+    tab[gidx(a, l)]->inverse(a.limb(l));
+  });
+}
+
+const BaseConv& RnsContext::conv(const std::vector<int>& from, const std::vector<int>& to) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto key = std::make_pair(from, to);
+  auto it = convs_.find(key);
+  if (it != convs_.end()) return *it->second;
+  auto c = std::make_unique<BaseConv>();
+  c->from = from;
+  c->to = to;
+  size_t m = from.size();
+  c->inv_hat.resize(m);
+  c->inv_hat_p.resize(m);
+  for (size_t i = 0; i < m; i++) {
+    const Modulus& bi = mod(from[i]);
+    u64 h = 1;
+    for (size_t k = 0; k < m; k++)
+      if (k != i) h = bi.mul(h, bi.reduce(primes[from[k]]));
+    c->inv_hat[i] = bi.inv(h);
+    c->inv_hat_p[i] = shoup_precomp(c->inv_hat[i], bi.q);
+  }
+  c->hat.resize(to.size() * m);
+  for (size_t j = 0; j < to.size(); j++) {
+    const Modulus& cj = mod(to[j]);
+    c->tmods.push_back(cj);
+    for (size_t i = 0; i < m; i++) {
+      u64 h = 1;
+      for (size_t k = 0; k < m; k++)
+        if (k != i) h = cj.mul(h, cj.reduce(primes[from[k]]));
+      c->hat[j * m + i] = h;
+    }
+  }
+  auto& ref = *c;
+  convs_.emplace(key, std::move(c));
+  return ref;
+}
+
+void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const* out) const {
+  const size_t m = c.from.size(), nt = c.to.size();
+  constexpr size_t B = 256;  // coefficients per block: y (m·B words) and acc (B u128) stay in L1/L2
+  const size_t nblk = (N + B - 1) / B;
+  parallel_for(nblk, [&](size_t blk) {
+    const size_t n0 = blk * B, n1 = std::min(N, n0 + B), len = n1 - n0;
+    std::vector<u64> y(m * B);
+    std::vector<u128> acc(B);
+    for (size_t i = 0; i < m; i++) {
+      const u64 q = primes[c.from[i]], w = c.inv_hat[i], wp = c.inv_hat_p[i];
+      const u64* src = in[i] + n0;
+      u64* yi = y.data() + i * B;
+      for (size_t n = 0; n < len; n++) yi[n] = mulshoup(src[n], w, wp, q);
+    }
+    for (size_t j = 0; j < nt; j++) {
+      const u64* h = c.hat.data() + j * m;
+      for (size_t n = 0; n < len; n++) acc[n] = 0;
+      // Each term < 2^124 (primes < 2^62), so up to 16 terms fit in 128 bits; fold every 15 terms.
+      for (size_t i0 = 0; i0 < m; i0 += 15) {
+        size_t i1 = std::min(m, i0 + 15);
+        for (size_t i = i0; i < i1; i++) {
+          const u64 hv = h[i];
+          const u64* yi = y.data() + i * B;
+          for (size_t n = 0; n < len; n++) acc[n] += (u128)yi[n] * hv;
+        }
+        if (i1 < m)
+          for (size_t n = 0; n < len; n++) acc[n] = c.tmods[j].reduce128(acc[n]);
+      }
+      u64* dst = out[j] + n0;
+      for (size_t n = 0; n < len; n++) dst[n] = c.tmods[j].reduce128(acc[n]);
+    }
+  });
+}
+
+RnsPoly RnsContext::rescale(const RnsPoly& a) const {
+  const int l = a.nq - 1;
+  if (l < 1 || a.np != 0) throw HecErr("HEC5103", "cannot rescale a level-0 ciphertext");
+  std::vector<u64> last(a.limb(l), a.limb(l) + N);
+  tab[l]->inverse(last.data());
+  const u64 ql = primes[l], half = ql >> 1;
+  for (size_t n = 0; n < N; n++) last[n] = csub(last[n] + half, ql);  // round, not floor
+  RnsPoly out(N, l, 0);
+  parallel_for((size_t)l, [&](size_t i) {
+    const Modulus& m = mod((int)i);
+    const u64 qi = m.q;
+    const u64 half_i = m.reduce(half);
+    const u64 inv = m.inv(m.reduce(ql)), invp = shoup_precomp(inv, qi);
+    u64* t = out.limb((int)i);
+    for (size_t n = 0; n < N; n++) t[n] = submod(m.reduce(last[n]), half_i, qi);
+    tab[i]->forward(t);
+    const u64* src = a.limb((int)i);
+    for (size_t n = 0; n < N; n++) t[n] = mulshoup(src[n] + qi - t[n], inv, invp, qi);
+  });
+  return out;
+}
+
+RnsPoly RnsContext::mod_down(const RnsPoly& a) const {
+  const int nq = a.nq;
+  if (a.np != K) throw HecErr("HEC5199", "mod_down needs all special primes");
+  std::vector<int> from, to;
+  for (int k = 0; k < K; k++) from.push_back(L + 1 + k);
+  for (int i = 0; i < nq; i++) to.push_back(i);
+  const BaseConv& c = conv(from, to);
+  RnsPoly pc(N, 0, K);  // P limbs in coefficient form
+  std::memcpy(pc.limb(0), a.limb(nq), N * K * sizeof(u64));
+  parallel_for((size_t)K, [&](size_t k) { tab[L + 1 + k]->inverse(pc.limb((int)k)); });
+  RnsPoly out(N, nq, 0);
+  std::vector<const u64*> in(K);
+  std::vector<u64*> dst(nq);
+  for (int k = 0; k < K; k++) in[k] = pc.limb(k);
+  for (int i = 0; i < nq; i++) dst[i] = out.limb(i);
+  apply_conv(c, in.data(), dst.data());
+  parallel_for((size_t)nq, [&](size_t i) {
+    const u64 qi = primes[i];
+    u64* t = out.limb((int)i);
+    tab[i]->forward(t);
+    const u64* src = a.limb((int)i);
+    for (size_t n = 0; n < N; n++) t[n] = mulshoup(src[n] + qi - t[n], P_inv_q_[i], P_inv_q_p_[i], qi);
+  });
+  return out;
+}
+
+void RnsContext::compose_to_double(const RnsPoly& a, double scale, double* out) const {
+  const int nq = a.nq;
+  if (nq == 1) {
+    const u64 q = primes[0], half = q >> 1;
+    const u64* x = a.limb(0);
+    for (size_t n = 0; n < N; n++) out[n] = (x[n] > half ? -(double)(q - x[n]) : (double)x[n]) / scale;
+    return;
+  }
+  // Q, Q̂_i = Q/q_i as little-endian words, and [Q̂_i^-1]_{q_i}.
+  const int W = nq + 1;
+  std::vector<u64> Q(W, 0), Qhat((size_t)nq * W, 0), inv(nq), invp(nq);
+  auto mul_small = [&](u64* v, u64 s) {
+    u64 carry = 0;
+    for (int w = 0; w < W; w++) {
+      u128 t = (u128)v[w] * s + carry;
+      v[w] = (u64)t;
+      carry = (u64)(t >> 64);
+    }
+  };
+  Q[0] = 1;
+  for (int i = 0; i < nq; i++) mul_small(Q.data(), primes[i]);
+  for (int i = 0; i < nq; i++) {
+    u64* h = Qhat.data() + (size_t)i * W;
+    h[0] = 1;
+    const Modulus& m = mod(i);
+    u64 hm = 1;
+    for (int k = 0; k < nq; k++)
+      if (k != i) {
+        mul_small(h, primes[k]);
+        hm = m.mul(hm, m.reduce(primes[k]));
+      }
+    inv[i] = m.inv(hm);
+    invp[i] = shoup_precomp(inv[i], m.q);
+  }
+  std::vector<u64> Qhalf(Q);
+  {
+    u64 carry = 0;
+    for (int w = W - 1; w >= 0; w--) {
+      u64 v = Qhalf[w];
+      Qhalf[w] = (v >> 1) | (carry << 63);
+      carry = v & 1;
+    }
+  }
+  std::vector<double> qinv(nq);
+  for (int i = 0; i < nq; i++) qinv[i] = 1.0 / (double)primes[i];
+  parallel_for((N + 1023) / 1024, [&](size_t blk) {
+    std::vector<u64> acc(W), t(W);
+    for (size_t n = blk * 1024; n < std::min(N, blk * 1024 + 1024); n++) {
+      std::fill(acc.begin(), acc.end(), 0);
+      double frac = 0;
+      for (int i = 0; i < nq; i++) {
+        u64 y = mulshoup(a.limb(i)[n], inv[i], invp[i], primes[i]);
+        frac += (double)y * qinv[i];
+        const u64* h = Qhat.data() + (size_t)i * W;
+        u64 carry = 0;
+        for (int w = 0; w < W; w++) {
+          u128 s = (u128)h[w] * y + acc[w] + carry;
+          acc[w] = (u64)s;
+          carry = (u64)(s >> 64);
+        }
+      }
+      // acc = Σ y_i Q̂_i = x + k·Q with k ≈ floor(frac); subtract k·Q then fix the off-by-one.
+      u64 k = (u64)std::floor(frac);
+      {
+        u64 carry = 0, borrow = 0;
+        for (int w = 0; w < W; w++) {
+          u128 prod = (u128)Q[w] * k + carry;
+          carry = (u64)(prod >> 64);
+          u64 p = (u64)prod;
+          u64 d = acc[w] - p - borrow;
+          borrow = (acc[w] < p) || (acc[w] - p < borrow);
+          acc[w] = d;
+        }
+        if (borrow) {  // went negative: add Q back
+          u64 c2 = 0;
+          for (int w = 0; w < W; w++) {
+            u128 s = (u128)acc[w] + Q[w] + c2;
+            acc[w] = (u64)s;
+            c2 = (u64)(s >> 64);
+          }
+        }
+      }
+      auto geq = [&](const std::vector<u64>& x, const std::vector<u64>& y) {
+        for (int w = W - 1; w >= 0; w--)
+          if (x[w] != y[w]) return x[w] > y[w];
+        return true;
+      };
+      auto sub_into = [&](const std::vector<u64>& x, const std::vector<u64>& y, std::vector<u64>& r) {
+        u64 borrow = 0;
+        for (int w = 0; w < W; w++) {
+          u64 d = x[w] - y[w] - borrow;
+          borrow = (x[w] < y[w]) || (x[w] - y[w] < borrow);
+          r[w] = d;
+        }
+      };
+      if (geq(acc, Q)) sub_into(acc, Q, acc);
+      bool neg = false;
+      if (geq(acc, Qhalf)) {
+        sub_into(Q, acc, t);
+        acc.swap(t);
+        neg = true;
+      }
+      double v = 0;
+      for (int w = W - 1; w >= 0; w--) v = v * 18446744073709551616.0 + (double)acc[w];
+      out[n] = (neg ? -v : v) / scale;
+    }
+  });
+}
+
+}  // namespace hec

@@ -1,0 +1,61 @@
+// The RNS layer: a chain of primes q_0..q_L and special primes p_0..p_{K-1}, with their NTT tables, fast basis
+// conversion (Bajard et al., "A full RNS variant of FV-like somewhat homomorphic encryption schemes", SAC 2016 —
+// approximate: the result may carry a small multiple of the source modulus, which CKKS tolerates as noise), rescale
+// and ModDown (dividing by P after hybrid key switching), and exact CRT composition for decoding.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "../ring/ntt.h"
+#include "../ring/poly.h"
+
+namespace hec {
+
+// Converts residues over basis `from` to residues over basis `to` (global prime indices), coefficient form.
+struct BaseConv {
+  std::vector<int> from, to;
+  std::vector<u64> inv_hat, inv_hat_p;  // [B̂_i^{-1}]_{b_i} and Shoup companion
+  std::vector<u64> hat;                 // [B̂_i]_{c_j}, row j = target
+  std::vector<Modulus> tmods;
+};
+
+class RnsContext {
+ public:
+  RnsContext(int logN, const std::vector<u64>& q, const std::vector<u64>& p);
+  int logN;
+  size_t N;
+  int L;  // top level: L + 1 Q primes
+  int K;  // special primes
+  std::vector<u64> primes;  // q_0..q_L, p_0..p_{K-1}
+  std::vector<std::unique_ptr<NttTable>> tab;
+
+  int gidx(const RnsPoly& a, int limb) const { return limb < a.nq ? limb : L + 1 + (limb - a.nq); }
+  const Modulus& mod(int g) const { return tab[g]->mod; }
+
+  void ntt(RnsPoly& a, int l0, int l1) const;   // limbs [l0, l1)
+  void intt(RnsPoly& a, int l0, int l1) const;
+  void ntt(RnsPoly& a) const { ntt(a, 0, a.limbs()); }
+  void intt(RnsPoly& a) const { intt(a, 0, a.limbs()); }
+
+  const BaseConv& conv(const std::vector<int>& from, const std::vector<int>& to) const;
+  // out limbs (coefficient form) over conv.to, from in limbs (coefficient form) over conv.from.
+  void apply_conv(const BaseConv& c, const u64* const* in, u64* const* out) const;
+
+  // NTT-form a over q_0..q_l (np = 0) -> round(a / q_l) over q_0..q_{l-1}.
+  RnsPoly rescale(const RnsPoly& a) const;
+  // NTT-form a over Q_l ∪ P -> round(a / P) over Q_l.
+  RnsPoly mod_down(const RnsPoly& a) const;
+  // Coefficient-form a over q_0..q_{nq-1}: centred integer value of each coefficient, divided by `scale`.
+  void compose_to_double(const RnsPoly& a, double scale, double* out) const;
+  // [P]_{q_i}, P^-1 mod q_i, q_l^-1 mod q_i.
+  u64 P_mod(int i) const { return P_mod_q_[i]; }
+
+ private:
+  std::vector<u64> P_mod_q_, P_inv_q_, P_inv_q_p_;
+  mutable std::mutex mu_;
+  mutable std::map<std::pair<std::vector<int>, std::vector<int>>, std::unique_ptr<BaseConv>> convs_;
+};
+
+}  // namespace hec
