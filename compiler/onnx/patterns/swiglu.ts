@@ -17,7 +17,11 @@ export function matchSwiGlu(m: Matcher, y: string, what: string): SwiGluMatch {
     if (silu?.opType !== 'Mul') continue;
     for (const [g, sg] of [[silu.inputs[0]!, silu.inputs[1]!], [silu.inputs[1]!, silu.inputs[0]!]] as const) {
       const sig = m.prod(m.src(sg));
-      if (sig?.opType === 'Sigmoid' && m.src(sig.inputs[0]!) === m.src(g)) return { gate: g, up: u };
+      if (sig && m.src(sig.inputs[0] ?? '') === m.src(g)) {
+        if (sig.opType === 'Sigmoid') return { gate: g, up: u };
+        // g · f(g) with another f: a different activation (GELU-tanh, ReLU², ...) that hec has no lowering for.
+        throw m.error(sig, `expected ${what} SwiGLU activation g·Sigmoid(g), found g·${sig.opType}(g)`);
+      }
     }
   }
   const ops = mul.inputs.map((i) => m.prod(m.src(i))).map((n) => (n ? `${n.name} (${n.opType})` : 'a graph input'));
