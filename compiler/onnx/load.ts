@@ -210,18 +210,19 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    const truncated = /index out of range|premature|invalid wire type|length/i.test(why);
+    // protobufjs reports reading past the end as "index out of range"; anything else is bytes that are not protobuf.
+    const truncated = /index out of range/i.test(why);
     throw new HecError(
       'HEC1002',
       truncated
-        ? `${path} is not a complete ONNX model (protobuf decoding stopped: ${why}); the file looks truncated or corrupt`
-        : `${path} is not an ONNX model (protobuf decoding failed: ${why})`,
+        ? `the file ends in the middle of an ONNX model (protobuf decoding stopped: ${why}); it is truncated`
+        : `the file is not an ONNX model (protobuf decoding failed: ${why})`,
       { location: { file: path }, fix: fixNotOnnx() },
     );
   }
   const g = model.graph as InstanceType<typeof onnx.GraphProto> | null | undefined;
   if (!g || g.node.length === 0 || model.opsetImport.length === 0) {
-    throw new HecError('HEC1002', `${path} is not an ONNX model (no graph or no opset import found)`, {
+    throw new HecError('HEC1002', 'the file is not an ONNX model (no graph nodes or opset import found)', {
       location: { file: path },
       fix: fixNotOnnx(),
     });

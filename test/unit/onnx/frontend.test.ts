@@ -90,7 +90,7 @@ describe('ONNX frontend on bad inputs', () => {
     const p = join(dir, 'trunc.onnx');
     const bytes = readFileSync('models/llama-mqa.decode.onnx');
     writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    expectHec(() => loadLlamaSync(p), 'HEC1002', /truncated|not an ONNX|not a complete/);
+    expectHec(() => loadLlamaSync(p), 'HEC1002', /truncated/);
   });
 
   it('graph-only model (external data absent) compiles shapes with null data', () => {
