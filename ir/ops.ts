@@ -231,7 +231,7 @@ const OPS: OpInfo[] = [
   { name: 'ckks.conjugate', summary: 'complex-conjugate every slot', operands: 1, results: 1, infer: (op, ts) => unaryKeep(op, ts) },
   {
     name: 'ckks.bootstrap',
-    summary: 'refresh levels; input must satisfy |x| ≤ range (it is scaled by 1/range and back, one level each)',
+    summary: 'refresh to the bootstrap output level; requires |x| ≤ range (the 1/range scaling is folded into the circuit)',
     operands: 1,
     results: 1,
     infer(op, ts, ctx) {
@@ -240,9 +240,7 @@ const OPS: OpInfo[] = [
       const range = op.attrs.range;
       if (typeof range !== 'number' || !(range > 0)) fail(op, "missing positive 'range'");
       if (ctx.bootstrapOutputLevel < 0) fail(op, 'parameters cannot bootstrap', 'pick a preset with bootstrapping (e.g. N16_BOOT)');
-      const extra = range === 1 ? 0 : 1;
-      if (a.level !== null && a.level < extra) fail(op, `input at level ${a.level} cannot be scaled by 1/range first`);
-      return [ctType(resultLayout(op, a), ctx.bootstrapOutputLevel - extra, 1)];
+      return [ctType(resultLayout(op, a), ctx.bootstrapOutputLevel, 1)];
     },
   },
   {

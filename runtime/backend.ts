@@ -81,8 +81,12 @@ export interface ServerContext {
   /** Rotations of one input by several amounts, sharing the key-switch decomposition. */
   rotateHoisted(a: Ciphertext, ks: readonly number[]): Ciphertext[];
   conjugate(a: Ciphertext): Ciphertext;
-  /** Refresh to params.bootstrapOutputLevel; throws HEC5xxx where the backend cannot bootstrap. */
-  bootstrap(a: Ciphertext): Ciphertext;
+  /**
+   * Refresh to params.bootstrapOutputLevel. The message must satisfy |x| ≤ range in every slot (real and imaginary
+   * parts); the 1/range and range scalings are folded into the circuit's linear transforms, so they cost no level.
+   * Throws HEC5xxx where the backend cannot bootstrap.
+   */
+  bootstrap(a: Ciphertext, range?: number): Ciphertext;
 
   free(v: Ciphertext | Plaintext): void;
   /** Number of live ciphertexts and plaintexts, for leak tests. */

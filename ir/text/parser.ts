@@ -24,7 +24,7 @@ class HirParser extends CstParser {
   }
 
   public module = this.RULE('module', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.HecModule, { LABEL: 'header' }) }, { ALT: () => this.CONSUME(T.HecPlan, { LABEL: 'header' }) }]);
+    this.CONSUME(T.Header, { LABEL: 'header' });
     this.CONSUME(T.Version);
     this.CONSUME(T.Equals);
     this.CONSUME(T.NumberLit, { LABEL: 'version' });
@@ -61,6 +61,24 @@ class HirParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.attrDict));
   });
 
+  // Objects and closures that rules would otherwise rebuild on every call are made once (chevrotain's advice).
+  private readonly operandsOption = {
+    GATE: (): boolean => !this.resultsAhead(),
+    DEF: (): void => {
+      this.CONSUME3(T.ValueId, { LABEL: 'operand' });
+      this.MANY2(() => {
+        this.CONSUME2(T.Comma);
+        this.CONSUME4(T.ValueId, { LABEL: 'operand' });
+      });
+    },
+  };
+  private readonly typeAlts = [{ ALT: (): unknown => this.CONSUME(T.TypeLit, { LABEL: 'whole' }) }, { ALT: (): unknown => this.SUBRULE(this.spelledType) }];
+  private readonly valueAlts = [
+    { ALT: (): unknown => this.CONSUME(T.Scalar, { LABEL: 'scalar' }) },
+    { ALT: (): unknown => this.SUBRULE(this.array) },
+    { ALT: (): unknown => this.SUBRULE(this.attrDict) },
+  ];
+
   public op = this.RULE('op', () => {
     this.OPTION(() => {
       this.CONSUME(T.ValueId, { LABEL: 'result' });
@@ -71,16 +89,7 @@ class HirParser extends CstParser {
       this.CONSUME(T.Equals);
     });
     this.CONSUME(T.DottedIdent, { LABEL: 'name' });
-    this.OPTION2({
-      GATE: () => !this.resultsAhead(),
-      DEF: () => {
-        this.CONSUME3(T.ValueId, { LABEL: 'operand' });
-        this.MANY2(() => {
-          this.CONSUME2(T.Comma);
-          this.CONSUME4(T.ValueId, { LABEL: 'operand' });
-        });
-      },
-    });
+    this.OPTION2(this.operandsOption);
     this.OPTION3(() => this.SUBRULE(this.attrDict));
     this.OPTION4(() => {
       this.CONSUME(T.Colon);
@@ -99,11 +108,15 @@ class HirParser extends CstParser {
   });
 
   public type = this.RULE('type', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.CtKw, { LABEL: 'kind' }) }, { ALT: () => this.CONSUME(T.PtKw, { LABEL: 'kind' }) }]);
+    this.OR(this.typeAlts);
+  });
+
+  public spelledType = this.RULE('spelledType', () => {
+    this.CONSUME(T.TypeKind, { LABEL: 'kind' });
     this.CONSUME(T.LAngle);
     this.CONSUME(T.Level);
     this.CONSUME(T.Equals);
-    this.OR2([{ ALT: () => this.CONSUME(T.NumberLit, { LABEL: 'level' }) }, { ALT: () => this.CONSUME(T.Question, { LABEL: 'level' }) }]);
+    this.CONSUME(T.LevelValue, { LABEL: 'level' });
     this.CONSUME(T.Comma);
     this.CONSUME(T.Scale);
     this.CONSUME2(T.Equals);
@@ -147,30 +160,19 @@ class HirParser extends CstParser {
   });
 
   private entry(i: 1 | 2): void {
-    const key = { LABEL: 'key' };
     if (i === 1) {
-      this.OR([{ ALT: () => this.CONSUME(T.Ident, key) }, { ALT: () => this.CONSUME(T.StringLit, key) }]);
+      this.CONSUME(T.Key, { LABEL: 'key' });
       this.CONSUME(T.Equals);
       this.SUBRULE(this.attrValue, { LABEL: 'value' });
     } else {
-      this.OR2([{ ALT: () => this.CONSUME2(T.Ident, key) }, { ALT: () => this.CONSUME2(T.StringLit, key) }]);
+      this.CONSUME2(T.Key, { LABEL: 'key' });
       this.CONSUME2(T.Equals);
       this.SUBRULE2(this.attrValue, { LABEL: 'value' });
     }
   }
 
   public attrValue = this.RULE('attrValue', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLit, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.NegInf, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.Nan, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.Inf, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.True, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.False, { LABEL: 'scalar' }) },
-      { ALT: () => this.CONSUME(T.StringLit, { LABEL: 'scalar' }) },
-      { ALT: () => this.SUBRULE(this.array) },
-      { ALT: () => this.SUBRULE(this.attrDict) },
-    ]);
+    this.OR(this.valueAlts);
   });
 
   public array = this.RULE('array', () => {

@@ -13,6 +13,8 @@ import { hirParser } from './parser.ts';
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
 const OP_NAME = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
+/** Groups: kind, level, scale, size, layout kind, layout fields (the TypeLit token's pattern). */
+const TYPE_RE = /^!(ct|pt)<level=(\?|-?\d+), scale=(\d+)(?:, size=(\d+))?, layout=#([A-Za-z_][A-Za-z0-9_]*)(?:<([^>]*)>)?>$/;
 const BaseVisitor = hirParser.getBaseCstVisitorConstructor();
 
 function toks(ctx: Children, key: string): IToken[] {
@@ -36,6 +38,8 @@ export class ToIrVisitor extends BaseVisitor {
   /** Where each value of the function being read was defined (for duplicate reports). */
   private defAt = new Map<string, IToken>();
   private opsOfFunc: CstNode[] = [];
+  /** Canonical type text → its (validated) type, copied for each value. */
+  private readonly typeCache = new Map<string, Type>();
 
   constructor(private readonly file: string) {
     super();
@@ -143,20 +147,53 @@ export class ToIrVisitor extends BaseVisitor {
   }
 
   type(ctx: Children): Type {
-    const kind = tok(ctx, 'kind').image === '!ct' ? 'ct' : 'pt';
-    const lt = tok(ctx, 'level');
+    const whole = toks(ctx, 'whole')[0];
+    if (whole === undefined) return this.visit(nodes(ctx, 'spelledType')[0]!) as Type;
+    let t = this.typeCache.get(whole.image);
+    if (t === undefined) {
+      t = this.wholeType(whole);
+      this.typeCache.set(whole.image, t);
+    }
+    // A fresh object per value: passes may rewrite one value's type in place.
+    return t.kind === 'ct' ? { ...t, layout: { ...t.layout } } : { ...t, layout: { ...t.layout } };
+  }
+
+  /** Read a canonical type token (see TypeLit); `at(field)` points errors at the field inside it. */
+  private wholeType(w: IToken): Type {
+    const m = TYPE_RE.exec(w.image)!;
+    const at = (field: string): IToken => ({ ...w, startColumn: (w.startColumn ?? 0) + Math.max(0, w.image.indexOf(field)) });
+    const fields: Record<string, number> = {};
+    for (const kv of m[6] === undefined ? [] : m[6].split(',')) {
+      const [k, v] = kv.split('=') as [string, string];
+      if (Object.hasOwn(fields, k)) this.fail(C.duplicateKey, at(kv), `layout field '${k}' given twice`);
+      fields[k] = Number(v);
+    }
+    const kindTok = at('#');
+    return this.makeType(m[1]!, { ...at('level='), image: m[2]! }, { ...at('scale='), image: m[3]! }, m[4] === undefined ? undefined : { ...at('size='), image: m[4] }, () => {
+      try {
+        return layoutFromFields(m[5]!, fields);
+      } catch (e) {
+        atPosition(e, this.file, posOf(kindTok));
+      }
+    });
+  }
+
+  spelledType(ctx: Children): Type {
+    return this.makeType(tok(ctx, 'kind').image.slice(1), tok(ctx, 'level'), tok(ctx, 'scale'), toks(ctx, 'size')[0], () => this.layout(ctx));
+  }
+
+  private makeType(kindName: string, lt: IToken, st: IToken, sz: IToken | undefined, layoutOf: () => Layout): Type {
+    const kind = kindName === 'ct' ? 'ct' : 'pt';
     const level = lt.image === '?' ? null : this.integer(lt, 'level');
-    const st = tok(ctx, 'scale');
     if (st.image !== '1' && st.image !== '2') this.fail(C.badType, st, `scale must be 1 or 2 (powers of Δ), found ${st.image}`);
     const scale = st.image === '1' ? 1 : 2;
-    const sz = toks(ctx, 'size')[0];
     let size: 2 | 3 = 2;
     if (sz !== undefined) {
       if (kind === 'pt') this.fail(C.badType, sz, 'a plaintext type has no size');
       if (sz.image !== '2' && sz.image !== '3') this.fail(C.badType, sz, `size must be 2 or 3, found ${sz.image}`);
       size = sz.image === '3' ? 3 : 2;
     }
-    const layout = this.layout(ctx);
+    const layout = layoutOf();
     return kind === 'ct' ? { kind, level, scale, layout, size } : { kind, level, scale, layout };
   }
 

@@ -1,0 +1,189 @@
+/**
+ * @fileoverview bootstrap-placement: assign every value its level; insert level drops and bootstraps.
+ *
+ * requires: no `ckks.nonlinear` (run poly-approx first); levels unassigned (`?`).
+ * ensures: every type has a level ≥ 0; binary ops see equal levels; plaintexts are encoded at their consumer's
+ * level (an `ckks.encode` is cloned per level and placed right before its first use); state outputs (the KV cache)
+ * leave at exactly the level they enter with, so the next step can read them.
+ *
+ * Placement is the simple one: walk in program order and bootstrap an operand when the op would need more levels
+ * than it has ("bootstrap when the level runs out"); the bootstrapped value replaces the old one for all later uses.
+ * Levels of cached ciphertexts are inputs (`ctx.stateLevels`); the driver iterates this pass so the cache is stored
+ * at the level its writer delivers (and at least 1, so its readers can multiply). Bootstrap `range` attributes are
+ * placeholders here; compiler/calibrate.ts measures them.
+ * The level-aware DP placement of Cachemir §6 (arXiv 2602.11470) replaces this walk in a later issue.
+ */
+import { HecError } from '../ir/diagnostics.ts';
+import type { Func, Module, Op, Value } from '../ir/module.ts';
+import { opInfo, polyDepth } from '../ir/ops.ts';
+import type { Type } from '../ir/types.ts';
+import type { Pass, PassContext } from './pass.ts';
+
+/** Placeholder bootstrap range until calibration measures the real one. */
+export const UNCALIBRATED_RANGE = 1;
+
+interface Placer {
+  out: Op[];
+  fresh: (hint: string) => string;
+  lb: number;
+  bootstrapped: Map<Value, Value>;
+  drops: Map<Value, Map<number, Value>>;
+  encodes: Map<Value, Map<number, Value>>;
+  encodeOps: Map<Value, Op>;
+  count: { bootstraps: number; drops: number };
+}
+
+function minLevelFor(op: Op): number {
+  switch (op.name) {
+    case 'ckks.mul':
+    case 'ckks.mul_plain':
+    case 'ckks.mul_const':
+      return 1;
+    case 'ckks.poly':
+      return polyDepth((op.attrs.coeffs as number[]).length - 1);
+    default:
+      return 0;
+  }
+}
+
+function withLevel(t: Type, level: number): Type {
+  return { ...t, level } as Type;
+}
+
+function emitBootstrap(p: Placer, v: Value, loc: string | undefined): Value {
+  const op: Op = { name: 'ckks.bootstrap', operands: [v], results: [], attrs: { range: UNCALIBRATED_RANGE }, loc };
+  const r: Value = { name: p.fresh(`${v.name}_bts`), type: withLevel(v.type, p.lb), def: op };
+  op.results = [r];
+  p.out.push(op);
+  p.count.bootstraps++;
+  return r;
+}
+
+function emitDrop(p: Placer, v: Value, level: number, loc: string | undefined): Value {
+  let perLevel = p.drops.get(v);
+  if (perLevel === undefined) p.drops.set(v, (perLevel = new Map()));
+  const cached = perLevel.get(level);
+  if (cached !== undefined) return cached;
+  const op: Op = { name: 'ckks.level_drop', operands: [v], results: [], attrs: { level }, loc };
+  const r: Value = { name: p.fresh(`${v.name}_l${level}`), type: withLevel(v.type, level), def: op };
+  op.results = [r];
+  p.out.push(op);
+  p.count.drops++;
+  perLevel.set(level, r);
+  return r;
+}
+
+function encodeAt(p: Placer, pt: Value, level: number): Value {
+  let perLevel = p.encodes.get(pt);
+  if (perLevel === undefined) p.encodes.set(pt, (perLevel = new Map()));
+  const cached = perLevel.get(level);
+  if (cached !== undefined) return cached;
+  const orig = p.encodeOps.get(pt)!;
+  const op: Op = { name: 'ckks.encode', operands: [], results: [], attrs: orig.attrs, loc: orig.loc };
+  const r: Value = { name: perLevel.size === 0 ? pt.name : p.fresh(`${pt.name}_l${level}`), type: withLevel(pt.type, level), def: op };
+  op.results = [r];
+  p.out.push(op);
+  perLevel.set(level, r);
+  return r;
+}
+
+function current(p: Placer, v: Value): Value {
+  return p.bootstrapped.get(v) ?? v;
+}
+
+function placeOp(p: Placer, op: Op): void {
+  if (op.name === 'ckks.encode') {
+    p.encodeOps.set(op.results[0]!, op);
+    return;
+  }
+  if (op.name === 'ckks.nonlinear') {
+    throw new HecError('HEC4201', `bootstrap-placement found ckks.nonlinear on %${op.results[0]!.name}`, { fix: 'run poly-approx first' });
+  }
+  const need = minLevelFor(op);
+  let operands = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
+  operands = operands.map((v) => {
+    if (v.type.kind !== 'ct' || v.type.level! >= need) return v;
+    const b = emitBootstrap(p, v, op.loc);
+    p.bootstrapped.set(v, b);
+    for (const [orig, cur] of p.bootstrapped) if (cur === v) p.bootstrapped.set(orig, b);
+    return b;
+  });
+  const ctLevels = operands.filter((v) => v.type.kind === 'ct').map((v) => v.type.level!);
+  if (op.name !== 'ckks.return' && ctLevels.length > 1) {
+    const target = Math.min(...ctLevels);
+    operands = operands.map((v) => (v.type.kind === 'ct' && v.type.level! > target ? emitDrop(p, v, target, op.loc) : v));
+  }
+  const ctLevel = ctLevels.length > 0 ? Math.min(...ctLevels) : 0;
+  operands = operands.map((v) => (v.type.kind === 'pt' ? encodeAt(p, v, ctLevel) : v));
+  op.operands = operands;
+  if (op.name !== 'ckks.return') {
+    const types = opInfo(op.name).infer(op, operands.map((v) => v.type), { bootstrapOutputLevel: p.lb });
+    types.forEach((t, i) => (op.results[i]!.type = t));
+  }
+  p.out.push(op);
+}
+
+function placeReturn(p: Placer, func: Func, ret: Op, stateLevels: Map<string, number>, outgoing: Map<string, number>): void {
+  const names = ret.attrs.names as string[];
+  ret.operands = ret.operands.map((v0, i) => {
+    let v = current(p, v0);
+    const target = stateLevels.get(names[i]!);
+    if (target === undefined) return v;
+    outgoing.set(names[i]!, v.type.level!);
+    if (v.type.level! < target) v = emitBootstrap(p, v, ret.loc);
+    return v.type.level! > target ? emitDrop(p, v, target, ret.loc) : v;
+  });
+  p.out.push(ret);
+  void func;
+}
+
+function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number>; bootstraps: number; drops: number } {
+  const params = ctx.params;
+  const lb = params.bootstrapOutputLevel;
+  const stateLevels = new Map<string, number>();
+  for (const a of func.args) {
+    let level = params.levels;
+    if (a.attrs.role === 'state') {
+      const name = a.attrs.state as string;
+      level = ctx.stateLevels?.get(name) ?? (lb >= 0 ? lb : params.levels);
+      stateLevels.set(name, level);
+    }
+    a.value.type = withLevel(a.value.type, level);
+  }
+  const used = new Set<string>([...func.args.map((a) => a.value.name), ...func.ops.flatMap((o) => o.results.map((r) => r.name))]);
+  const fresh = (hint: string) => {
+    let n = hint;
+    for (let k = 1; used.has(n); k++) n = `${hint}_${k}`;
+    used.add(n);
+    return n;
+  };
+  const p: Placer = { out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
+  const outgoing = new Map<string, number>();
+  for (const op of func.ops) {
+    if (op.name === 'ckks.return') placeReturn(p, func, op, stateLevels, outgoing);
+    else placeOp(p, op);
+  }
+  if (lb < 0 && p.count.bootstraps > 0) {
+    throw new HecError('HEC4202', `the step needs ${p.count.bootstraps} bootstraps but parameters '${params.name}' cannot bootstrap`, {
+      fix: 'use a bootstrapping preset such as N16_BOOT, or a shallower model',
+    });
+  }
+  func.ops = p.out;
+  return { outgoing, bootstraps: p.count.bootstraps, drops: p.count.drops };
+}
+
+export const bootstrapPlacementPass: Pass = {
+  name: 'bootstrap-placement',
+  summary: 'assign levels; insert level drops, per-level plaintext encodes and bootstraps where levels run out',
+  description:
+    'requires: poly-approx has run. ensures: every value has a level ≥ 0, binary ops have equal levels, state ' +
+    'outputs leave at their entry level. Greedy: bootstrap an operand when an op needs more levels than it has.',
+  run(module: Module, ctx: PassContext) {
+    const summary: Record<string, unknown> = {};
+    for (const f of module.funcs) {
+      const r = placeFunc(f, ctx);
+      summary[f.name] = { bootstraps: r.bootstraps, level_drops: r.drops, state_outgoing_levels: Object.fromEntries(r.outgoing) };
+    }
+    ctx.notes.placement = summary;
+  },
+};
