@@ -8,6 +8,9 @@
  * - logN ≤ 15 (4 GiB wasm heap).
  * Bookkeeping (levels, scales, capacity, missing keys) uses the same checks as `sim` (../sim/checks.ts) before SEAL
  * is called, so both reject the same plans with the same codes; SEAL's own exceptions become HEC5112.
+ * Precision: SEAL decomposes key switching per prime with non-centred digits, so its key-switching error is about
+ * max(q_i)/P relative and concentrates at slot 0; keep q_0 well below the special prime (conformance: q_0 50 bits,
+ * P 60 bits → rotations lose ~3 bits; q_0 = P = 60 bits → ~9 bits).
  * Rotation: SEAL's rotateVector(ct, k) with k > 0 rotates LEFT (out[i] = in[i+k]), matching the contract; the
  * conformance suite checks this. Conjugation uses SEAL's Galois element 2N−1, which SEAL generates for step 0.
  */
@@ -64,13 +67,13 @@ function encodeAt(sc: SealContext, encoder: CKKSEncoder, evaluator: Evaluator, r
 }
 
 function capabilitiesFor(params: CkksParams): BackendCapabilities {
-  // Measured by the conformance suite: fresh encrypt→decrypt at Δ = 2^40, N = 2^12..2^15 keeps ≥ 25 bits; the
-  // error is roughly sqrt(N)·σ / Δ, so the budget shrinks with logN/2 and grows with the scale.
+  // Fresh encrypt→decrypt error is about sqrt(N)·σ/Δ in the worst slot, so precision shrinks with logN/2 and grows
+  // with the scale; the conformance suite measured 31 bits (worst slot) at N = 2^12, Δ = 2^40 (see its table).
   const minLogScale = Math.min(...params.logScale);
   return {
     bootstrapping: false,
     maxLevel: params.logN > SEAL_MAX_LOGN ? -1 : params.levels,
-    precisionBits: Math.max(0, Math.floor(minLogScale - params.logN / 2 - 7)),
+    precisionBits: Math.max(0, Math.floor(minLogScale - params.logN / 2 - 4)),
   };
 }
 
