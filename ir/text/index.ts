@@ -5,7 +5,7 @@
 import { HecError } from '../diagnostics.ts';
 import type { Module } from '../module.ts';
 import { OP_REGISTRY } from '../ops.ts';
-import { describeToken, SyntaxCodes, syntaxError, where } from './errors.ts';
+import { SyntaxCodes, syntaxError, where } from './errors.ts';
 import { hirParser } from './parser.ts';
 import { HirLexer } from './tokens.ts';
 import { ToIrVisitor, type ToIrResult } from './to-ir.ts';
@@ -40,18 +40,27 @@ export function parseModule(text: string, file = '<input>'): ParseResult {
   const errs = hirParser.errors;
   if (errs.length > 0) {
     const e = errs[0]!;
-    let tok = e.token;
+    const tok = e.token;
     // At end of input chevrotain reports the EOF token without a position: point just past the last token.
     if (tok.tokenType.name === 'EOF' || Number.isNaN(tok.startLine ?? NaN)) {
       const last = lexed.tokens[lexed.tokens.length - 1];
-      const line = last?.endLine ?? 1;
-      const column = (last?.endColumn ?? 0) + 1;
-      syntaxError(SyntaxCodes.syntax, file, { line, column }, e.message.replace(/but found .*$/, `but found ${describeToken(tok)}`));
+      syntaxError(SyntaxCodes.syntax, file, endOf(text, last ? last.startOffset + last.image.length : 0), e.message);
     }
     syntaxError(SyntaxCodes.syntax, file, { line: tok.startLine ?? 0, column: tok.startColumn ?? 0 }, e.message);
   }
   hirParser.input = [];
   return new ToIrVisitor(file).visit(cst) as ToIrResult;
+}
+
+/** 1-based line and column of the character offset `end` (the spot just past the last token). */
+function endOf(text: string, end: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: end - lineStart + 1 };
 }
 
 function escapeCell(s: string): string {
