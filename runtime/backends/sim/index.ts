@@ -379,7 +379,7 @@ class SimServer implements ServerContext {
     this.noise.add(re, im);
     return this.make('ct', re, im, x.level, x.scale);
   }
-  bootstrap(a: Ciphertext): Ciphertext {
+  bootstrap(a: Ciphertext, range = 1): Ciphertext {
     const x = this.ct(a, 'bootstrap');
     const out = this.params.bootstrapOutputLevel;
     if (out < 0) {
@@ -398,9 +398,10 @@ class SimServer implements ServerContext {
         at = i;
       }
     }
-    if (!(worst <= BOOTSTRAP_INPUT_BOUND)) {
-      throw new HecError(E_BOOTSTRAP_RANGE, `bootstrap: slot ${at} holds ${x.re[at]}${x.im[at] !== 0 ? ` + ${x.im[at]}i` : ''}, |value| ${worst} exceeds the bound ${BOOTSTRAP_INPUT_BOUND}`, {
-        fix: 'scale values into [-1, 1] (mulConst) before bootstrapping and scale back after',
+    // The circuit scales by 1/range on the way in and by range on the way out (backend.ts), so the bound is on x/range.
+    if (!(worst / range <= BOOTSTRAP_INPUT_BOUND)) {
+      throw new HecError(E_BOOTSTRAP_RANGE, `bootstrap: slot ${at} holds ${x.re[at]}${x.im[at] !== 0 ? ` + ${x.im[at]}i` : ''}, |value| ${worst} exceeds the bound ${BOOTSTRAP_INPUT_BOUND * range} (range ${range})`, {
+        fix: 'recalibrate the plan (the bootstrap range comes from calibration) or scale values into [-range, range]',
       });
     }
     const re = x.re.slice();
