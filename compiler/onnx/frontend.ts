@@ -4,6 +4,12 @@
  * The architecture (sizes, heads, θ, eps, tying) is read from the graph only. The walk follows the residual stream:
  * embedding → per layer [RMSNorm → attention → residual Add → RMSNorm → SwiGLU MLP → residual Add] → final RMSNorm →
  * LM head, using present.{i}.key|value to anchor each layer's attention.
+ *
+ * Frontend diagnostics: HEC1001 unreadable file · HEC1002 not ONNX / truncated · HEC1003 opset < 17 ·
+ * HEC1004 bad external data · HEC1005 unsupported tensor dtype · HEC1010 unsupported op · HEC1011 shape inference ·
+ * HEC1020 structure not recognised (names the node, its op and what was expected) · HEC1021 missing/unexpected graph
+ * inputs or outputs · HEC1022 inconsistent config (scale, head counts, eps) · HEC1023 unreadable or scaled RoPE ·
+ * HEC1030/1031 model-eval without weights / token out of range.
  */
 import { HecError } from '../../ir/diagnostics.ts';
 import type { LlamaConfig, LlamaLayer, LlamaModel } from '../../ir/model.ts';

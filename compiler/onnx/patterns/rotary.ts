@@ -60,7 +60,11 @@ export function ropeTheta(m: Matcher, cos: string, headDim: number): number {
     if (sawCos && (n.opType === 'MatMul' || n.opType === 'Mul')) {
       for (const i of n.inputs) {
         const data = m.value(i)?.data ?? m.weight(i)?.data;
-        if (data && data.length === half) return thetaFromInvFreq(m, Array.from(data), headDim, n);
+        if (data && data.length === half) {
+          const other = n.inputs.find((j) => j !== i) ?? '';
+          if (!reaches(m, other, 'position_ids')) throw m.error(n, 'expected the rotary angles to be position_ids × inv_freq');
+          return thetaFromInvFreq(m, Array.from(data), headDim, n);
+        }
         if (!data && m.weight(i) && m.shape(i).reduce((p, q) => p * q, 1) === half) {
           throw m.error(n, `RoPE inv_freq ${i} is stored externally and its data file is missing, so θ is unknown`, 'HEC1023');
         }
@@ -85,4 +89,18 @@ function thetaFromInvFreq(m: Matcher, inv: number[], d: number, n: Parameters<Ma
     }
   }
   return Number(theta.toPrecision(6));
+}
+
+/** Whether `t` is computed from graph input `input` (backwards search over live producers). */
+function reaches(m: Matcher, t: string, input: string): boolean {
+  const stack = [t];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x === input) return true;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    stack.push(...(m.prod(x)?.inputs ?? []));
+  }
+  return false;
 }
