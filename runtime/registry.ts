@@ -78,7 +78,11 @@ export const BACKENDS: readonly BackendEntry[] = [
       try {
         mod = await importOptional('./backends/cpu/index.ts');
       } catch (e) {
-        if (isModuleNotFound(e)) throw new Error(`not built/available: ${(e as Error).message.split('\n')[0]} (run npm install to build the addon)`);
+        if (isModuleNotFound(e)) {
+          // Keep the missing path (the index itself or the addon it loads) but not Node's "imported from" tail.
+          const first = (e as Error).message.split('\n')[0]!.replace(/ imported from .*$/, '');
+          throw new Error(`not built/available: ${first} (run npm install to build the addon)`);
+        }
         throw e;
       }
       return pick(mod, 'cpuBackend', 'runtime/backends/cpu/index.ts');
