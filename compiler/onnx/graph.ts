@@ -73,20 +73,18 @@ export function foldGraph(loaded: LoadedOnnx, past: number): FoldedGraph {
   for (const v of loaded.inputs) tensors.set(v.name, bindInput(v, past, loaded));
 
   const liveAll: OnnxNode[] = [];
+  const unknown = new Set<string>();
+  const unsupported: OnnxNode[] = [];
   for (const node of loaded.nodes) {
-    if (node.domain !== '' && node.domain !== 'ai.onnx') {
-      throw new HecError('HEC1010', `op ${node.domain}::${node.opType} is outside the default ONNX domain`, {
-        location: { onnxNode: node.name, onnxOp: node.opType },
-        fix: 'export without custom or contrib ops (plain torch.onnx.export)',
-      });
-    }
-    const impl = OPS[node.opType];
-    if (impl === undefined) {
-      throw new HecError('HEC1010', `unsupported op ${node.opType}: hec recognises Llama decoders built from ` +
-        'MatMul/Gemm, RMSNorm, rotary, softmax attention and SwiGLU ops', {
-        location: { onnxNode: node.name, onnxOp: node.opType },
-        fix: 'remove the op from the decoder or export a standard Llama architecture',
-      });
+    // Custom-domain ops (contrib, com.microsoft) have no shape rules here either.
+    const impl = node.domain === '' || node.domain === 'ai.onnx' ? OPS[node.opType] : undefined;
+    // An op without shape rules, or one fed by such an op, is only an error if it reaches a graph output: exporters
+    // leave dead shape computations around, and those must not stop compilation.
+    if (impl === undefined || node.inputs.some((i) => unknown.has(i))) {
+      for (const o of node.outputs) unknown.add(o);
+      if (impl === undefined) unsupported.push(node);
+      liveAll.push(node);
+      continue;
     }
     const ins = node.inputs.map((n) => {
       if (n === '') return undefined;
@@ -123,6 +121,15 @@ export function foldGraph(loaded: LoadedOnnx, past: number): FoldedGraph {
   for (const n of liveAll) for (const i of n.inputs) if (prod.has(i)) dag.setEdge(n.name, prod.get(i)!.name);
   const sinks = loaded.outputs.map((o) => prod.get(o.name)?.name).filter((s): s is string => s !== undefined);
   const reach = new Set<string>(alg.preorder(dag, sinks));
+  const bad = unsupported.find((n) => reach.has(n.name));
+  if (bad) {
+    const op = bad.domain ? `${bad.domain}::${bad.opType}` : bad.opType;
+    throw new HecError('HEC1010', `unsupported op ${op} on the path to the outputs: hec recognises Llama decoders ` +
+      'built from MatMul/Gemm, RMSNorm, rotary, softmax attention and SwiGLU ops', {
+      location: { onnxNode: bad.name, onnxOp: bad.opType },
+      fix: 'remove the op from the decoder or export a standard Llama architecture',
+    });
+  }
   const live = liveAll.filter((n) => reach.has(n.name));
   const producer = new Map<string, OnnxNode>();
   const consumers = new Map<string, OnnxNode[]>();

@@ -33,7 +33,7 @@ export interface BuildConfig {
   /** Default 17. */
   opset?: number;
   /** Deliberate deviations, for negative tests. */
-  variant?: 'erf-gelu-mlp' | 'tanh-gate' | 'no-attention-scale';
+  variant?: 'erf-gelu-mlp' | 'tanh-gate' | 'no-attention-scale' | 'dead-unknown-op';
 }
 
 export interface BuiltModel {
@@ -141,6 +141,8 @@ export function buildLlamaOnnx(cfg: BuildConfig): BuiltModel {
   const embT = b.op('Concat', [fr, fr], { axis: -1 }, rs);
   const one = (s: string) => b.c(F, [], [1], s);
   const cos = b.op('Cast', [b.op('Mul', [b.op('Cos', [embT], {}, rs), one(rs)], {}, rs)], { to: F }, rs);
+  // A dead op without shape rules (its result is unused), as exporters sometimes leave behind.
+  if (cfg.variant === 'dead-unknown-op') b.op('Erf', [embT], {}, rs);
   const sin = b.op('Cast', [b.op('Mul', [b.op('Sin', [embT], {}, rs), one(rs)], {}, rs)], { to: F }, rs);
 
   const norm = (x: string, w: string, s: string): { xc: string; out: string } => {

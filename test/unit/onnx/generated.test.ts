@@ -63,6 +63,11 @@ describe('frontend rejects graphs it cannot model, naming the node', () => {
     expect(e.render()).toMatch(/unsupported op Erf[\s\S]*fix:/);
   });
 
+  it('an unknown op that reaches no output is ignored', () => {
+    const m = loadLlamaBytes(buildLlamaOnnx({ ...cfg, variant: 'dead-unknown-op' }).bytes);
+    expect(m.config.numHeads).toBe(4);
+  });
+
   it('a known op in the wrong place (Tanh gate instead of SiLU)', () => {
     const e = hecOf(() => loadLlamaBytes(buildLlamaOnnx({ ...cfg, variant: 'tanh-gate' }).bytes));
     expect(e.code).toBe('HEC1020');
