@@ -211,6 +211,10 @@ describe('conformance: sim-only checks', () => {
     v[17] = BOOTSTRAP_INPUT_BOUND * 1.5;
     const big = s.deserialize(c.encrypt({ re: v }, 0));
     expect(() => s.bootstrap(big)).toThrow(/HEC5106.*slot 17/);
+    // A declared range widens the bound (the 1/range scaling is folded into the bootstrap circuit).
+    const ok = s.bootstrap(big, 2);
+    expect(c.decrypt(s.serialize(ok)).re[17]).toBe(BOOTSTRAP_INPUT_BOUND * 1.5);
+    expect(() => s.bootstrap(big, 1.25)).toThrow(/HEC5106/);
     const a = s.deserialize(c.encrypt({ re: seededVector(5, bp.slots) }, 0));
     expect(codeOf(() => s.rescale(a))).toBe('HEC5103');
     // Level 1 holds q_0·q_1 ≈ 2^100: Δ² fits, Δ⁴ (a second mul without rescale) does not.
