@@ -11,7 +11,8 @@ import { bits, errorStats, printTable, type PrecisionRow } from './harness.ts';
 export function agreementParams(logN: number): CkksParams {
   return makeParams({
     name: `TEST_INSECURE_AGREE${logN}`, logN, firstPrimeBits: 50, scalePrimeBits: 40, levels: 3, specialPrimeBits: [59],
-    dnum: 1, scaleBits: 40, secretHammingWeight: 0, bootstrapLevels: 0, insecure: true,
+    // dnum 4: one prime per key-switching digit, the decomposition SEAL always uses.
+    dnum: 4, scaleBits: 40, secretHammingWeight: 0, bootstrapLevels: 0, insecure: true,
   });
 }
 

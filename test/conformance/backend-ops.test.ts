@@ -179,16 +179,22 @@ for (const entry of backends) {
       bc.dispose();
     });
     it('bookkeeping errors carry the same codes on every backend', () => {
-      const low = server.levelDrop(cx, L - 1);
-      expect(codeOf(() => server.add(cx, low))).toBe('HEC5101');
-      const sq = server.mul(cx, cx);
-      expect(codeOf(() => server.add(sq, cx))).toBe('HEC5102');
-      expect(codeOf(() => server.levelDrop(sq, 0))).toBe('HEC5102');
-      expect(codeOf(() => server.levelDrop(low, L))).toBe('HEC5103');
-      const z = server.levelDrop(cx, 0);
-      expect(codeOf(() => server.rescale(z))).toBe('HEC5103');
-      expect(codeOf(() => server.rotate(cx, 3))).toBe('HEC5109');
-      for (const v of [low, sq, z]) server.free(v);
+      const made: Ciphertext[] = [];
+      const keep = (c: Ciphertext): Ciphertext => (made.push(c), c);
+      try {
+        const low = keep(server.levelDrop(cx, L - 1));
+        expect(codeOf(() => server.add(cx, low)), 'add across levels').toBe('HEC5101');
+        const sq = keep(server.mul(cx, cx));
+        expect(codeOf(() => server.add(sq, cx)), 'add across scales').toBe('HEC5102');
+        expect(codeOf(() => server.levelDrop(sq, 0)), 'levelDrop of a non-canonical scale').toBe('HEC5102');
+        expect(codeOf(() => server.levelDrop(low, L)), 'levelDrop upwards').toBe('HEC5103');
+        const z = keep(server.levelDrop(cx, 0));
+        expect(codeOf(() => server.rescale(z)), 'rescale at level 0').toBe('HEC5103');
+        expect(codeOf(() => server.rotate(cx, 3)), 'rotation without its key').toBe('HEC5109');
+      } finally {
+        // Free even when an expectation failed, so the leak test below reports leaks, not this test's failure.
+        for (const v of made) server.free(v);
+      }
     });
     it('frees everything it made (no leaks)', () => {
       expect(server.liveCount()).toBe(2); // cx, cy

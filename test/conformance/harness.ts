@@ -22,7 +22,9 @@ export const CONF_PARAMS: CkksParams = makeParams({
   scalePrimeBits: 40,
   levels: 3,
   specialPrimeBits: [59],
-  dnum: 1,
+  // One Q prime per key-switching digit, so every digit (≤ 50 bits) stays below P (60 bits): hybrid key switching
+  // needs P ≥ the largest digit, and this is also the decomposition SEAL always uses.
+  dnum: 4,
   scaleBits: 40,
   secretHammingWeight: 0,
   bootstrapLevels: 0,
@@ -30,7 +32,7 @@ export const CONF_PARAMS: CkksParams = makeParams({
 });
 
 /** Same ring with a bootstrap that delivers level 2, for backends whose capabilities claim bootstrapping. */
-export const CONF_BOOT_PARAMS: CkksParams = makeParams({ ...CONF_PARAMS, name: 'TEST_INSECURE_CONF12_BOOT', levels: 4, bootstrapLevels: 2 });
+export const CONF_BOOT_PARAMS: CkksParams = makeParams({ ...CONF_PARAMS, name: 'TEST_INSECURE_CONF12_BOOT', levels: 4, dnum: 5, bootstrapLevels: 2 });
 
 export interface Loaded {
   name: string;
