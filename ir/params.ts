@@ -89,29 +89,32 @@ export function isPrime(n: bigint): boolean {
 }
 
 /**
- * Generate `count` distinct NTT-friendly primes q ≡ 1 (mod 2N) as close to 2^bits as possible, alternating above and
- * below 2^bits (so products of consecutive primes stay near 2^(2·bits)), skipping any prime in `avoid`.
+ * Generate `count` distinct NTT-friendly primes q ≡ 1 (mod 2N).
+ * - `around` (scale primes): as close to 2^bits as possible, alternating above and below, so products of consecutive
+ *   primes stay near 2^(2·bits) and the canonical scales stay near 2^bits down the chain;
+ * - `below` (q_0 and the special primes): the largest primes below 2^bits, so a "60-bit" prime really has 60 bits
+ *   (SEAL and the IFMA path both require that).
  */
-export function generatePrimes(bits: number, count: number, logN: number, avoid: ReadonlySet<bigint>): bigint[] {
+export function generatePrimes(bits: number, count: number, logN: number, avoid: ReadonlySet<bigint>, mode: 'around' | 'below' = 'around'): bigint[] {
   const step = 1n << BigInt(logN + 1);
   const center = 1n << BigInt(bits);
   const out: bigint[] = [];
   let up = center + 1n;
   let down = center + 1n - step;
-  let takeUp = true;
+  let takeUp = mode === 'around';
   const upLimit = 1n << BigInt(bits + 1);
   const downLimit = 1n << BigInt(bits - 1);
   while (out.length < count) {
-    const tryUp = takeUp && up < upLimit;
-    if (!tryUp && down <= downLimit) {
-      if (up >= upLimit) throw new HecError('HEC6003', `not enough ${bits}-bit NTT primes for logN=${logN}`);
-    }
-    const cand = tryUp || down <= downLimit ? up : down;
-    if (cand === up) up += step;
+    const canUp = mode === 'around' && up < upLimit;
+    const canDown = down > downLimit;
+    if (!canUp && !canDown) throw new HecError('HEC6003', `not enough ${bits}-bit NTT primes for logN=${logN}`);
+    const useUp = canUp && (takeUp || !canDown);
+    const cand = useUp ? up : down;
+    if (useUp) up += step;
     else down -= step;
     if (!avoid.has(cand) && isPrime(cand)) {
       out.push(cand);
-      takeUp = !takeUp;
+      if (mode === 'around') takeUp = !takeUp;
     }
   }
   return out;
@@ -140,13 +143,11 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
   const used = new Set<bigint>();
   const scalePrimes = generatePrimes(lit.scalePrimeBits, lit.levels, lit.logN, used);
   scalePrimes.forEach((p) => used.add(p));
-  const q0 = lit.firstPrimeBits === lit.scalePrimeBits
-    ? generatePrimes(lit.firstPrimeBits, 1, lit.logN, used)
-    : generatePrimes(lit.firstPrimeBits, 1, lit.logN, used);
+  const q0 = generatePrimes(lit.firstPrimeBits, 1, lit.logN, used, 'below');
   used.add(q0[0]!);
   const p: bigint[] = [];
   for (const bits of lit.specialPrimeBits) {
-    const [sp] = generatePrimes(bits, 1, lit.logN, used);
+    const [sp] = generatePrimes(bits, 1, lit.logN, used, 'below');
     used.add(sp!);
     p.push(sp!);
   }
