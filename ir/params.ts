@@ -120,6 +120,18 @@ export function generatePrimes(bits: number, count: number, logN: number, avoid:
   return out;
 }
 
+/** The NTT-friendly prime (≡ 1 mod 2N) nearest to `target`, skipping `avoid`. */
+export function nearestPrime(target: bigint, logN: number, avoid: ReadonlySet<bigint>): bigint {
+  const step = 1n << BigInt(logN + 1);
+  const base = target - ((target - 1n) % step);
+  for (let k = 0n; k < 1n << 24n; k++) {
+    for (const cand of k === 0n ? [base] : [base + k * step, base - k * step]) {
+      if (cand > step && !avoid.has(cand) && isPrime(cand)) return cand;
+    }
+  }
+  throw new HecError('HEC6003', `no NTT prime near ${target} for logN=${logN}`);
+}
+
 function log2Big(x: bigint): number {
   const s = x.toString(2).length;
   const top = Number(x >> BigInt(Math.max(0, s - 53)));
@@ -140,9 +152,21 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
   if (lit.dnum < 1 || lit.dnum > lit.levels + 1) bad(`dnum=${lit.dnum} outside 1..${lit.levels + 1}`, 'dnum counts key-switching digits over the Q primes');
   if (lit.bootstrapLevels > lit.levels) bad(`bootstrapLevels=${lit.bootstrapLevels} > levels=${lit.levels}`, 'a bootstrap cannot use more levels than exist');
 
+  // Scale primes top-down: q_ℓ is the prime nearest Δ_ℓ²/2^scaleBits, so Δ_{ℓ-1} = Δ_ℓ²/q_ℓ lands back within the
+  // prime spacing (≈2^-18 relative) of 2^scaleBits at every level. Fixed "alternating" primes would let the relative
+  // deviation double at each level and blow up over a deep chain.
   const used = new Set<bigint>();
-  const scalePrimes = generatePrimes(lit.scalePrimeBits, lit.levels, lit.logN, used);
-  scalePrimes.forEach((p) => used.add(p));
+  const scalePrimes: bigint[] = new Array(lit.levels);
+  let logDelta = lit.scaleBits;
+  for (let l = lit.levels; l >= 1; l--) {
+    const target = lit.scalePrimeBits === lit.scaleBits ? 2 * logDelta - lit.scaleBits : lit.scalePrimeBits;
+    const whole = Math.floor(target);
+    const frac = BigInt(Math.round(Math.pow(2, target - whole) * 2 ** 40));
+    const q = nearestPrime((frac << BigInt(whole)) >> 40n, lit.logN, used);
+    used.add(q);
+    scalePrimes[l - 1] = q;
+    logDelta = 2 * logDelta - log2Big(q);
+  }
   const q0 = generatePrimes(lit.firstPrimeBits, 1, lit.logN, used, 'below');
   used.add(q0[0]!);
   const p: bigint[] = [];
