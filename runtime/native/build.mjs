@@ -1,1 +1,84 @@
-// Placeholder until the native engine lands; replaced by the engine's build script.
+// Install-time build of hec's native CKKS engines (package.json "install" script).
+//
+// - cpu: the C++17 N-API addon in this folder, built with node-gyp (no downloads: node's own headers are used when
+//   they ship next to the node binary, as they do for distribution and official builds).
+// - cuda: built only when `nvcc` is on PATH and runtime/native/cuda/binding.gyp exists.
+// A failed build never fails `npm install`: it prints why, and the `cpu` backend then reports "not built" (HEC5201).
+// Set HEC_SKIP_NATIVE=1 to skip, HEC_NATIVE_DEBUG=1 for a debug build.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function log(msg) {
+  process.stdout.write(`[hec native] ${msg}\n`);
+}
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function nodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    return null;
+  }
+}
+
+function nodedirArgs() {
+  // Headers next to the running node (e.g. /usr/include/node for /usr/bin/node) avoid a network download.
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  if (existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) return [`--nodedir=${prefix}`];
+  return [];
+}
+
+function build(dir, label) {
+  const gyp = nodeGyp();
+  if (gyp === null) {
+    log(`${label}: node-gyp is not installed; skipping (the ${label} backend will report "not built")`);
+    return false;
+  }
+  const jobs = ['-j', 'max'];
+  const debug = process.env.HEC_NATIVE_DEBUG === '1' ? ['--debug'] : [];
+  const args = [gyp, 'rebuild', ...jobs, ...debug, ...nodedirArgs(), `--directory=${dir}`];
+  log(`${label}: building (${path.relative(process.cwd(), dir) || '.'}) ...`);
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    log(`${label}: BUILD FAILED (exit ${r.status ?? r.signal}). The ${label} backend will report "not built".`);
+    log(`${label}: needs a C++17 compiler (g++ >= 9 or clang >= 10), make and python3; rerun with \`node runtime/native/build.mjs\`.`);
+    return false;
+  }
+  log(`${label}: built`);
+  return true;
+}
+
+function main() {
+  if (process.env.HEC_SKIP_NATIVE === '1') {
+    log('HEC_SKIP_NATIVE=1: skipping native builds');
+    return;
+  }
+  const cxx = process.env.CXX ?? which('g++') ?? which('clang++') ?? which('c++');
+  if (cxx === null) {
+    log('no C++ compiler found (g++/clang++); skipping the cpu engine. The cpu backend will report "not built".');
+  } else if (!which('make')) {
+    log('`make` not found; skipping the cpu engine. The cpu backend will report "not built".');
+  } else {
+    build(here, 'cpu');
+  }
+  const cudaDir = path.join(here, 'cuda');
+  if (which('nvcc') && existsSync(path.join(cudaDir, 'binding.gyp'))) build(cudaDir, 'cuda');
+  else log('cuda: skipped (needs nvcc on PATH and runtime/native/cuda/binding.gyp)');
+}
+
+try {
+  main();
+} catch (e) {
+  log(`unexpected error, native engines not built: ${e instanceof Error ? e.message : String(e)}`);
+}
+process.exitCode = 0;

@@ -33,7 +33,9 @@ Decomposed CkksContext::decompose(const RnsPoly& a) const {
     for (int l = 0; l < nq; l++)
       if (l < l0 || l >= l1) out.push_back(d.limb(l));
     for (int k = 0; k < K; k++) out.push_back(d.limb(nq + k));
-    rc.apply_conv(cv, in.data(), out.data());
+    // Centred digits: a digit in [0, Q_j) has mean Q_j/2, and that constant offset times the key error piles up in
+    // the slots next to ζ^±1; the centred representative removes it.
+    rc.apply_conv(cv, in.data(), out.data(), true);
     // The digit's own residues are the input's (already in NTT form); the extended ones need a forward NTT.
     std::memcpy(d.limb(l0), a.limb(l0), (size_t)(l1 - l0) * N * sizeof(u64));
     parallel_for(out.size(), [&](size_t i) {

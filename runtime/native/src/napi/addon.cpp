@@ -203,7 +203,8 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                         M(mulConst), M(mul), M(rescale), M(dropTo), M(levelDrop), M(rotate), M(rotateHoisted),
                         M(conjugate), M(modRaise), M(serialize), M(loadCiphertext), M(loadPlaintext),
                         M(loadSecretKey), M(loadPublicKey), M(loadEvalKeys), M(paramsBytes), M(benchNtt),
-                        M(galoisElement), M(fingerprint), M(clone)});
+                        M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
+                        M(primeCount)});
 #undef M
   }
   std::unique_ptr<CkksContext> cx;
@@ -400,6 +401,36 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       return out;
     });
   }
+  // Test hooks: one limb through the forward/inverse NTT (BigUint64Array in, new BigUint64Array out).
+  Napi::Value ntt_io(const Napi::CallbackInfo& info, bool fwd) {
+    BODY({
+      int limb = int_arg(info[0], "limb");
+      if (limb < 0 || limb >= (int)cx->rc.primes.size()) throw HecErr("HEC5110", "ntt: no such limb");
+      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array)
+        throw HecErr("HEC5110", "ntt: expected a BigUint64Array");
+      auto in = info[1].As<Napi::TypedArrayOf<uint64_t>>();
+      if (in.ElementLength() != cx->N()) throw HecErr("HEC5110", "ntt: wrong length");
+      const NttTable& t = *cx->rc.tab[limb];
+      std::vector<u64> a(in.Data(), in.Data() + cx->N());
+      for (u64 v : a)
+        if (v >= t.mod.q) throw HecErr("HEC5110", "ntt: input not reduced");
+      if (fwd) t.forward(a.data());
+      else t.inverse(a.data());
+      auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), cx->N(), napi_biguint64_array);
+      std::memcpy(out.Data(), a.data(), a.size() * 8);
+      return out;
+    });
+  }
+  Napi::Value nttForward(const Napi::CallbackInfo& info) { return ntt_io(info, true); }
+  Napi::Value nttInverse(const Napi::CallbackInfo& info) { return ntt_io(info, false); }
+  Napi::Value nttPsi(const Napi::CallbackInfo& info) {
+    BODY({
+      int limb = int_arg(info[0], "limb");
+      if (limb < 0 || limb >= (int)cx->rc.primes.size()) throw HecErr("HEC5110", "ntt: no such limb");
+      return Napi::String::New(info.Env(), std::to_string(cx->rc.tab[limb]->psi));
+    });
+  }
+  Napi::Value primeCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)cx->rc.primes.size()); }
   Napi::Value galoisElement(const Napi::CallbackInfo& info) {
     BODY({ return Napi::Number::New(info.Env(), (double)cx->galois_rot(int_arg(info[0], "k"))); });
   }

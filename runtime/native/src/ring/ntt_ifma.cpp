@@ -5,6 +5,9 @@
 // __builtin_cpu_supports("avx512ifma") said yes.
 #include "ntt.h"
 
+// gcc 12 warns about _mm512_undefined_epi32() inside its own _mm512_min_epu64; harmless.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 

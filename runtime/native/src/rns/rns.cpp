@@ -71,13 +71,17 @@ const BaseConv& RnsContext::conv(const std::vector<int>& from, const std::vector
         if (k != i) h = cj.mul(h, cj.reduce(primes[from[k]]));
       c->hat[j * m + i] = h;
     }
+    u64 bm = 1;
+    for (size_t k = 0; k < m; k++) bm = cj.mul(bm, cj.reduce(primes[from[k]]));
+    c->B_mod.push_back(bm);
   }
+  for (size_t i = 0; i < m; i++) c->inv_b.push_back(1.0 / (double)primes[from[i]]);
   auto& ref = *c;
   convs_.emplace(key, std::move(c));
   return ref;
 }
 
-void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const* out) const {
+void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const* out, bool centred) const {
   const size_t m = c.from.size(), nt = c.to.size();
   constexpr size_t B = 256;  // coefficients per block: y (m·B words) and acc (B u128) stay in L1/L2
   const size_t nblk = (N + B - 1) / B;
@@ -85,12 +89,18 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
     const size_t n0 = blk * B, n1 = std::min(N, n0 + B), len = n1 - n0;
     std::vector<u64> y(m * B);
     std::vector<u128> acc(B);
+    std::vector<double> frac(centred ? B : 0, 0.0);
+    std::vector<u64> v(centred ? B : 0);
     for (size_t i = 0; i < m; i++) {
       const u64 q = primes[c.from[i]], w = c.inv_hat[i], wp = c.inv_hat_p[i];
       const u64* src = in[i] + n0;
       u64* yi = y.data() + i * B;
       for (size_t n = 0; n < len; n++) yi[n] = mulshoup(src[n], w, wp, q);
+      if (centred)
+        for (size_t n = 0; n < len; n++) frac[n] += (double)yi[n] * c.inv_b[i];
     }
+    if (centred)
+      for (size_t n = 0; n < len; n++) v[n] = (u64)std::llround(frac[n]);  // Σ y_i B̂_i = x + v·B, x centred
     for (size_t j = 0; j < nt; j++) {
       const u64* h = c.hat.data() + j * m;
       for (size_t n = 0; n < len; n++) acc[n] = 0;
@@ -106,7 +116,12 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
           for (size_t n = 0; n < len; n++) acc[n] = c.tmods[j].reduce128(acc[n]);
       }
       u64* dst = out[j] + n0;
-      for (size_t n = 0; n < len; n++) dst[n] = c.tmods[j].reduce128(acc[n]);
+      if (centred) {
+        const u64 qj = c.tmods[j].q, bm = c.B_mod[j], bmp = shoup_precomp(bm, qj);
+        for (size_t n = 0; n < len; n++) dst[n] = submod(c.tmods[j].reduce128(acc[n]), mulshoup(v[n], bm, bmp, qj), qj);
+      } else {
+        for (size_t n = 0; n < len; n++) dst[n] = c.tmods[j].reduce128(acc[n]);
+      }
     }
   });
 }
@@ -148,7 +163,7 @@ RnsPoly RnsContext::mod_down(const RnsPoly& a) const {
   std::vector<u64*> dst(nq);
   for (int k = 0; k < K; k++) in[k] = pc.limb(k);
   for (int i = 0; i < nq; i++) dst[i] = out.limb(i);
-  apply_conv(c, in.data(), dst.data());
+  apply_conv(c, in.data(), dst.data(), true);
   parallel_for((size_t)nq, [&](size_t i) {
     const u64 qi = primes[i];
     u64* t = out.limb((int)i);

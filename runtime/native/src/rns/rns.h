@@ -19,6 +19,8 @@ struct BaseConv {
   std::vector<u64> inv_hat, inv_hat_p;  // [B̂_i^{-1}]_{b_i} and Shoup companion
   std::vector<u64> hat;                 // [B̂_i]_{c_j}, row j = target
   std::vector<Modulus> tmods;
+  std::vector<u64> B_mod;       // [B]_{c_j} for the centred (exact) variant
+  std::vector<double> inv_b;    // 1/b_i
 };
 
 class RnsContext {
@@ -41,7 +43,11 @@ class RnsContext {
 
   const BaseConv& conv(const std::vector<int>& from, const std::vector<int>& to) const;
   // out limbs (coefficient form) over conv.to, from in limbs (coefficient form) over conv.from.
-  void apply_conv(const BaseConv& c, const u64* const* in, u64* const* out) const;
+  // centred = false: fast conversion, result x + v·B with 0 <= v < |from| (Bajard et al.).
+  // centred = true: also estimates v' = round(Σ y_i/b_i) in floating point and subtracts v'·B, giving the centred
+  // representative of x in (-B/2, B/2] (Halevi–Polyakov–Shoup, CT-RSA 2019). ModDown uses it so that dividing by P
+  // rounds instead of leaving a systematic bias of ~|P|/2 per coefficient, which concentrates in a few slots.
+  void apply_conv(const BaseConv& c, const u64* const* in, u64* const* out, bool centred = false) const;
 
   // NTT-form a over q_0..q_l (np = 0) -> round(a / q_l) over q_0..q_{l-1}.
   RnsPoly rescale(const RnsPoly& a) const;

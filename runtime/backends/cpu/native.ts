@@ -1,0 +1,130 @@
+/**
+ * @fileoverview Loader and types of the native `cpu` CKKS engine (runtime/native, built by runtime/native/build.mjs).
+ *
+ * The addon is optional at install time: when it is missing, `loadCpuNative()` returns null and `cpuNotBuiltReason()`
+ * says why, so callers can skip (tests) or report HEC5201 (the CLI). Native errors are JS Errors whose message starts
+ * with an HEC5xxx code; `rethrow` turns them into HecError so every backend fails the same way.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { HecError } from '../../../ir/diagnostics.ts';
+
+/** A native handle: ciphertext, plaintext or key. `free()` releases its memory at once (GC also does, later). */
+export interface NativeObject {
+  readonly level: number;
+  readonly scale: number;
+  readonly kind: number;
+  readonly freed: boolean;
+  free(): void;
+}
+
+/** The native context: one per parameter set; every method returns a new NativeObject. */
+export interface NativeContext {
+  encode(re: Float64Array, im: Float64Array | null, level: number, scale: number): NativeObject;
+  decode(pt: NativeObject): { re: Float64Array; im: Float64Array };
+  genSecretKey(hammingWeight: number): NativeObject;
+  genPublicKey(sk: NativeObject): NativeObject;
+  genEvalKeys(sk: NativeObject, relin: boolean, rotations: number[], conjugate: boolean): NativeObject;
+  encryptPk(pk: NativeObject, pt: NativeObject): NativeObject;
+  encryptSk(sk: NativeObject, pt: NativeObject): NativeObject;
+  decrypt(sk: NativeObject, ct: NativeObject): NativeObject;
+  add(a: NativeObject, b: NativeObject): NativeObject;
+  sub(a: NativeObject, b: NativeObject): NativeObject;
+  negate(a: NativeObject): NativeObject;
+  addPlain(a: NativeObject, p: NativeObject): NativeObject;
+  mulPlain(a: NativeObject, p: NativeObject): NativeObject;
+  addConst(a: NativeObject, re: number, im?: number): NativeObject;
+  mulConst(a: NativeObject, re: number, im: number, scale: number): NativeObject;
+  mul(a: NativeObject, b: NativeObject, evk: NativeObject): NativeObject;
+  rescale(a: NativeObject): NativeObject;
+  dropTo(a: NativeObject, level: number): NativeObject;
+  levelDrop(a: NativeObject, level: number, scale: number): NativeObject;
+  rotate(a: NativeObject, k: number, evk: NativeObject): NativeObject;
+  rotateHoisted(a: NativeObject, ks: number[], evk: NativeObject): NativeObject[];
+  conjugate(a: NativeObject, evk: NativeObject): NativeObject;
+  modRaise(a: NativeObject): NativeObject;
+  clone(a: NativeObject): NativeObject;
+  serialize(o: NativeObject): Uint8Array;
+  loadCiphertext(b: Uint8Array): NativeObject;
+  loadPlaintext(b: Uint8Array): NativeObject;
+  loadSecretKey(b: Uint8Array): NativeObject;
+  loadPublicKey(b: Uint8Array): NativeObject;
+  loadEvalKeys(b: Uint8Array): NativeObject;
+  paramsBytes(): Uint8Array;
+  benchNtt(limb: number, runs: number): Float64Array;
+  galoisElement(k: number): number;
+  fingerprint(): number;
+  /** Test hooks: forward/inverse negacyclic NTT of one limb (index into q_0..q_L, p_0..p_{K-1}), and its ψ. */
+  nttForward(limb: number, a: BigUint64Array): BigUint64Array;
+  nttInverse(limb: number, a: BigUint64Array): BigUint64Array;
+  nttPsi(limb: number): string;
+  primeCount(): number;
+}
+
+export interface CpuNative {
+  CkksContext: new (cfg: { logN: number; q: string[]; p: string[]; dnum: number }) => NativeContext;
+  setThreads(n: number): number;
+  getThreads(): number;
+  liveObjects(): number;
+  ifmaAvailable(): boolean;
+  setIfma(on: boolean): boolean;
+  engineVersion: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ADDON = path.resolve(here, '../../native/build/Release/hec_cpu.node');
+
+let loaded: CpuNative | null | undefined;
+let reason: string | undefined;
+
+/** The addon, or null when it is not built (see cpuNotBuiltReason). */
+export function loadCpuNative(): CpuNative | null {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(ADDON)) {
+    reason = `the cpu engine is not built (${path.relative(process.cwd(), ADDON)} missing); run \`node runtime/native/build.mjs\` (needs g++ and make)`;
+    loaded = null;
+    return null;
+  }
+  try {
+    const req = createRequire(import.meta.url);
+    loaded = req(ADDON) as CpuNative;
+    const env = process.env.HEC_THREADS;
+    if (env !== undefined && /^\d+$/.test(env)) loaded.setThreads(Number(env));
+  } catch (e) {
+    reason = `the cpu engine failed to load: ${e instanceof Error ? e.message : String(e)}`;
+    loaded = null;
+  }
+  return loaded;
+}
+
+export function cpuNotBuiltReason(): string | undefined {
+  loadCpuNative();
+  return reason;
+}
+
+export function requireCpuNative(): CpuNative {
+  const n = loadCpuNative();
+  if (n === null) throw new HecError('HEC5201', reason ?? 'the cpu engine is not built', { fix: 'run `node runtime/native/build.mjs`' });
+  return n;
+}
+
+/** Turn a native "HEC5xxx: message" Error into a HecError (other errors pass through). */
+export function rethrow(e: unknown): never {
+  if (e instanceof Error && !(e instanceof HecError)) {
+    const m = /^(HEC\d{4}): ([\s\S]*)$/.exec(e.message);
+    if (m) throw new HecError(m[1]!, m[2]!);
+  }
+  throw e;
+}
+
+/** Run a native call, converting its errors. */
+export function nat<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    rethrow(e);
+  }
+}
