@@ -39,7 +39,8 @@ export function printAttr(a: Attr): string {
 
 export function printAttrDict(d: AttrDict): string {
   const keys = Object.keys(d).sort();
-  return `{${keys.map((k) => `${k} = ${printAttr(d[k]!)}`).join(', ')}}`;
+  // Keys that are not identifiers are JSON-quoted so that the text parses back.
+  return `{${keys.map((k) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k)} = ${printAttr(d[k]!)}`).join(', ')}}`;
 }
 
 export function printType(t: Type): string {

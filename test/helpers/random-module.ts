@@ -39,7 +39,7 @@ export function randomAttr(r: Rng, depth = 0): Attr {
 
 function randomDict(r: Rng, depth: number): AttrDict {
   const d: AttrDict = {};
-  for (let i = int(r, 0, 3); i > 0; i--) d[pick(r, ['a', 'b_1', 'level', 'size', 'layout', 'true', 'nan', 'x', 'func'])] = randomAttr(r, depth);
+  for (let i = int(r, 0, 3); i > 0; i--) d[pick(r, ['a', 'b_1', 'level', 'size', 'layout', 'true', 'nan', 'x', 'func', 'odd key', 'k.v', '', '"q"'])] = randomAttr(r, depth);
   return d;
 }
 

@@ -262,3 +262,17 @@ hec.module   version=1 {   // trailing comment
     expect(ms).toBeLessThan(5000);
   });
 });
+
+describe('printer and parser agree on awkward attribute keys', () => {
+  it('quotes keys that are not identifiers', () => {
+    const m: Module = { version: 1, attrs: { 'odd key': 1, '': 2, 'k.v': { '"q"': true }, plain: 3 }, funcs: [] };
+    const text = printModule(m);
+    expect(text).toBe('hec.module version = 1 attributes {"" = 2, "k.v" = {"\\"q\\"" = true}, "odd key" = 1, plain = 3} {\n}\n');
+    expect(parseModule(text).module).toEqual(m);
+  });
+  it('reports no viable attribute value with expected/found', () => {
+    const e = parseError('hec.module version = 1 attributes {a = %x} {\n}\n');
+    expect(e.code).toBe('HEC2001');
+    expect(e.message).toContain("t.hir:1:40: expected a value, '[' or '{' but found '%x'");
+  });
+});
