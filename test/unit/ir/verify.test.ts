@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HecError } from '../../../ir/diagnostics.ts';
 import { parseModule } from '../../../ir/text/index.ts';
-import { assertValid, verifyModule } from '../../../ir/verify.ts';
+import { assertValid, verifyModule, type VerifyOptions } from '../../../ir/verify.ts';
 
-const CTX = { bootstrapOutputLevel: 6 };
+const CTX: VerifyOptions = { bootstrapOutputLevel: 6 };
 const ct = (level: number | '?', scale = 1, layout = '#junk') => `!ct<level=${level}, scale=${scale}, layout=${layout}>`;
 
 /** Codes the verifier reports for a function body with arguments %a (level 3) and %b (level 2). */
