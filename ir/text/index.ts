@@ -38,6 +38,7 @@ export function parseModule(text: string, file = '<input>'): ParseResult {
   hirParser.input = lexed.tokens;
   const cst = hirParser.module();
   const errs = hirParser.errors;
+  hirParser.input = []; // drop the tokens; the parser instance is shared
   if (errs.length > 0) {
     const e = errs[0]!;
     const tok = e.token;
@@ -48,7 +49,6 @@ export function parseModule(text: string, file = '<input>'): ParseResult {
     }
     syntaxError(SyntaxCodes.syntax, file, { line: tok.startLine ?? 0, column: tok.startColumn ?? 0 }, e.message);
   }
-  hirParser.input = [];
   return new ToIrVisitor(file).visit(cst) as ToIrResult;
 }
 

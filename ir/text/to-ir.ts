@@ -155,7 +155,7 @@ export class ToIrVisitor extends BaseVisitor {
       this.typeCache.set(whole.image, t);
     }
     // A fresh object per value: passes may rewrite one value's type in place.
-    return t.kind === 'ct' ? { ...t, layout: { ...t.layout } } : { ...t, layout: { ...t.layout } };
+    return { ...t, layout: { ...t.layout } };
   }
 
   /** Read a canonical type token (see TypeLit); `at(field)` points errors at the field inside it. */
