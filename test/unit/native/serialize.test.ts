@@ -64,7 +64,7 @@ describe.skipIf(skipReason !== undefined)('cpu serialization', () => {
 
   it('rejects corrupt, truncated and mistyped bytes with HEC5108', async () => {
     const flip = Uint8Array.from(ctBytes);
-    flip[HDR + 1000] ^= 0x10;
+    flip[HDR + 1000] = flip[HDR + 1000]! ^ 0x10;
     expect(() => server.deserialize(flip)).toThrow(/HEC5108.*checksum/);
     expect(() => server.deserialize(ctBytes.subarray(0, ctBytes.length - 8))).toThrow(/HEC5108/);
     expect(() => server.deserialize(ctBytes.subarray(0, 10))).toThrow(/HEC5108/);
