@@ -6,9 +6,10 @@
  * Newton steps written as plain ckks ops. The choice made for each op (degree, iterations, measured worst error on
  * its domain) is recorded in `ctx.notes.approximations` and so in the plan header.
  *
- * - exp, silu: Chebyshev interpolation, the lowest degree 2^k − 1 meeting the absolute tolerance on the domain.
- * - inv (softmax denominator, domain [a, b] with a > 0): a Chebyshev initial guess then Newton
- *   y ← y·(2 − x·y) (relative error e → e², 2 levels each); the degree/iteration split minimising depth is chosen.
+ * - exp (of pre_scale·x + pre_shift), silu: Chebyshev interpolation, the lowest degree 2^k − 1 meeting the
+ *   relative tolerance on the domain.
+ * - inv (softmax normalisers, domain [a, b] with a > 0, optional `rel_tol`): a Chebyshev initial guess then
+ *   Newton y ← y·(2 − x·y) (relative error e → e², 2 levels each); the split minimising depth is chosen.
  * - inv_sqrt (RMSNorm, f(x) = (s·x + ε)^-1/2): Chebyshev initial guess then Newton y ← y·(1.5 − (z/2)·y²),
  *   z = s·x + ε (e → ≈1.5·e², 3 levels each).
  */
@@ -20,8 +21,11 @@ import { fitToTolerance, type ChebyshevSeries } from './approx/chebyshev.ts';
 import { IrBuilder } from './kernels/builder.ts';
 import type { Pass, PassContext } from './pass.ts';
 
-/** Absolute tolerance for exp on [lo, 0] (values ≤ 1) and relative tolerance for silu, inv and inv_sqrt. */
-const EXP_TOL = 1e-6;
+/**
+ * Relative tolerances. exp feeds the softmax's repeated squaring (k squarings multiply its relative error by 2^k),
+ * so it is held to 1e-8; inverses default to 1e-6 unless the op asks for less (`rel_tol`, the rough normalisers).
+ */
+const EXP_REL_TOL = 1e-8;
 const SILU_REL_TOL = 1e-5;
 const INV_REL_TOL = 1e-6;
 const MAX_DEGREE = 127;
@@ -56,6 +60,7 @@ function planNewton(
   b: number,
   levelsPerStep: number,
   c: number,
+  tol: number,
 ): { series: ChebyshevSeries; steps: number; depth: number; error: number } {
   let best: { series: ChebyshevSeries; steps: number; depth: number; error: number } | null = null;
   for (let d = 1; d <= MAX_DEGREE; d = 2 * d + 1) {
@@ -63,16 +68,16 @@ function planNewton(
     if (!(error < 0.9)) continue;
     let e = error;
     let steps = 0;
-    while (e > INV_REL_TOL && steps < 40) {
+    while (e > tol && steps < 40) {
       e = Math.min(1, c * e * e);
       steps++;
     }
-    if (e > INV_REL_TOL) continue;
+    if (e > tol) continue;
     const depth = polyDepth(d) + levelsPerStep * steps + (levelsPerStep === 3 ? 1 : 0);
     if (best === null || depth < best.depth) best = { series, steps, depth, error: e };
   }
   if (best === null) {
-    throw new HecError('HEC4102', `no polynomial + Newton scheme reaches ${INV_REL_TOL} relative error on [${a}, ${b}]`, {
+    throw new HecError('HEC4102', `no polynomial + Newton scheme reaches ${tol} relative error on [${a}, ${b}]`, {
       fix: 'the calibrated range is too wide; calibrate on data closer to the use or raise the degree limit',
     });
   }
@@ -86,8 +91,11 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
   const name = op.results[0]!.name;
   switch (fn) {
     case 'exp': {
-      const { series, error } = fitToTolerance(Math.exp, a, bnd, EXP_TOL, MAX_DEGREE);
-      records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error, errorKind: 'absolute' });
+      const s = typeof op.attrs.pre_scale === 'number' ? op.attrs.pre_scale : 1;
+      const t = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
+      const f = (v: number) => Math.exp(s * v + t);
+      const { series, error } = fitToTolerance(f, a, bnd, EXP_REL_TOL, MAX_DEGREE, true);
+      records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error, errorKind: 'relative' });
       return polyOp(b, x, series, name);
     }
     case 'silu': {
@@ -99,7 +107,8 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
     }
     case 'inv': {
       if (!(a > 0)) throw new HecError('HEC4101', `inv on %${name} needs a positive domain, got [${a}, ${bnd}]`);
-      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1);
+      const tol = typeof op.attrs.rel_tol === 'number' ? op.attrs.rel_tol : INV_REL_TOL;
+      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol);
       let y = polyOp(b, x, plan.series);
       for (let i = 0; i < plan.steps; i++) {
         const xy = b.mul(x, y, y.type.layout);
@@ -114,7 +123,7 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
       const eps = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
       if (!(a * s + eps > 0)) throw new HecError('HEC4101', `inv_sqrt on %${name} needs s·x + ε > 0 on its domain`);
       const f = (t: number) => 1 / Math.sqrt(s * t + eps);
-      const plan = planNewton(f, a, bnd, 3, 1.5);
+      const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL);
       let y = polyOp(b, x, plan.series);
       if (plan.steps > 0) {
         const halfZ = b.addConst(b.mulConst(x, s / 2), eps / 2);

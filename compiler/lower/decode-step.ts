@@ -74,6 +74,9 @@ export function decodeGeometry(model: LlamaModel, slots: number, maxContext: num
   return g;
 }
 
+/** Width of σ·(hi − lo) the scaled exponential covers (sets the number of squarings). */
+const SOFTMAX_WIDTH = 4;
+
 function rep(n: number, period: number): Layout {
   return { kind: 'rep', n, period };
 }
@@ -124,6 +127,52 @@ class DecodeLowering {
     return this.b.rescale(this.b.add(this.b.add(t0, t1), t2));
   }
 
+  /**
+   * Softmax over the cached tokens of every head, by scaled exponentials and normalised squaring.
+   *
+   * A fixed shift cannot replace the max here: calibrated scores span ~100 units while one row's maximum may sit
+   * far below the global one, so Σ exp(s − shift) would range over e^-60…n, beyond any polynomial inverse. Instead
+   * (after HETAL, Lee et al., ICML 2023, "normalise and square"): z = exp(σ·(s − hi)) with σ = 2^-k chosen so
+   * σ·(hi − lo) ≤ WIDTH; then k times z ← (z·g(Σz))² with g a rough inverse (relative error ≤ ρ = 0.5) that only
+   * keeps Σz within [1 − ρ, 1 + ρ]: its error is a per-row factor that the final, accurate normalisation cancels.
+   * After k squarings z ∝ exp(s − c_row), so p = z / Σz is the softmax. Every inverse sees a domain fixed by
+   * analysis, not by data: [e^-WIDTH, n] first, then [(1 − ρ)²/n, (1 + ρ)²], n = the KV capacity.
+   */
+  private softmax(scores: Value[], range: Interval, hint: string): Value[] {
+    const c = this.model.config;
+    const geo = this.geo;
+    const b = this.b;
+    const n = this.opts.maxContext;
+    const lo = Math.min(range.lo, 0);
+    const hi = Math.max(range.hi, 0);
+    const squarings = Math.max(0, Math.ceil(Math.log2((hi - lo) / SOFTMAX_WIDTH)));
+    const sigma = Math.pow(2, -squarings);
+    const rho = 0.5;
+    const firstDomain: [number, number] = [Math.exp(-sigma * (hi - lo)), n];
+    const laterDomain: [number, number] = [(1 - rho) ** 2 / n, (1 + rho) ** 2];
+    const clean = (ci: number): Layout => ({ kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity, clean: true });
+    const allTokens: Layout = { kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: 0, capacity: geo.capacity, clean: true };
+    let z = scores.map((s, ci) => {
+      const e = b.nonlinear(s, { fn: 'exp', domain: [lo, hi], pre_scale: sigma, pre_shift: -sigma * hi });
+      const valid = b.encode({ kind: 'head_mask', block: geo.block, head_dim: c.headDim, heads: c.numKvHeads, base: ci * geo.capacity, capacity: geo.capacity }, clean(ci));
+      return b.mulPlain(e, valid, clean(ci), `${hint}_exp${ci}`);
+    });
+    const total = (vals: Value[]) => {
+      let acc = vals[0]!;
+      for (const v of vals.slice(1)) acc = b.add(acc, v);
+      return b.rotateSum(acc, geo.block, geo.capacity, allTokens);
+    };
+    for (let i = 0; i < squarings; i++) {
+      const g = b.nonlinear(total(z), { fn: 'inv', domain: i === 0 ? firstDomain : laterDomain, rel_tol: rho });
+      z = z.map((zc, ci) => {
+        const scaled = b.mul(zc, g, clean(ci));
+        return b.mul(scaled, scaled, clean(ci));
+      });
+    }
+    const inv = b.nonlinear(total(z), { fn: 'inv', domain: squarings === 0 ? firstDomain : laterDomain, rel_tol: 1e-6 }, `${hint}_inv`);
+    return z.map((zc, ci) => b.mul(zc, inv, clean(ci), `${hint}_prob${ci}`));
+  }
+
   private layer(x: Value, l: number): Value {
     const c = this.model.config;
     const L = this.model.layers[l]!;
@@ -162,30 +211,19 @@ class DecodeLowering {
     }
 
     // Attention for each query group member g (heads g, g+G, … share KV head ⌊h/G⌋).
-    const shift = Math.max(0, r.scores.hi);
-    const scoreLo = Math.min(0, r.scores.lo);
     let attn: Value | null = null;
     for (let g = 0; g < geo.group; g++) {
-      const exps: Value[] = [];
+      const scores: Value[] = [];
       for (let ci = 0; ci < geo.cacheCiphertexts; ci++) {
-        const heads = (clean: boolean): Layout => ({ kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity, clean });
+        const heads: Layout = { kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity, clean: false };
         const prod = b.mul(qs[g]!, kCache[ci]!, { kind: 'junk' });
-        const scores = b.rotateSum(prod, 1, c.headDim, heads(false));
-        const e = b.nonlinear(b.addConst(scores, -shift), { fn: 'exp', domain: [scoreLo - shift, 0] });
-        const valid = b.encode({ kind: 'head_mask', block: geo.block, head_dim: c.headDim, heads: c.numKvHeads, base: ci * geo.capacity, capacity: geo.capacity }, heads(true));
-        exps.push(b.mulPlain(e, valid, heads(true), `l${l}_g${g}_exp${ci}`));
+        scores.push(b.rotateSum(prod, 1, c.headDim, heads));
       }
-      let den = exps[0]!;
-      for (const e of exps.slice(1)) den = b.add(den, e);
-      const allTokens: Layout = { kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: 0, capacity: geo.capacity, clean: true };
-      den = b.rotateSum(den, geo.block, geo.capacity, allTokens);
-      const [dlo, dhi] = widen(r.softmaxDenominator);
-      const inv = b.nonlinear(den, { fn: 'inv', domain: [dlo, dhi] }, `l${l}_g${g}_inv`);
+      const probs = this.softmax(scores, r.scores, `l${l}_g${g}`);
       let o: Value | null = null;
       for (let ci = 0; ci < geo.cacheCiphertexts; ci++) {
-        const p = b.mul(exps[ci]!, inv, exps[ci]!.type.layout, `l${l}_g${g}_prob${ci}`);
         const bcast: Layout = { kind: 'bcast', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity };
-        const spread = b.spreadRight(p, 1, c.headDim, bcast);
+        const spread = b.spreadRight(probs[ci]!, 1, c.headDim, bcast);
         const pv = b.mul(spread, vCache[ci]!, { kind: 'junk' });
         o = o === null ? pv : b.add(o, pv);
       }

@@ -15,8 +15,6 @@ export interface LayerRanges {
   mlpNormMeanSquare: Interval;
   /** Scaled attention scores q·k/√d. */
   scores: Interval;
-  /** Softmax denominators Σ_t exp(score_t − scores.hi). */
-  softmaxDenominator: Interval;
   /** Inputs of SiLU (the gate projection). */
   siluInput: Interval;
 }

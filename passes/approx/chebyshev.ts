@@ -68,7 +68,7 @@ export function fitToTolerance(
   relative = false,
 ): { series: ChebyshevSeries; error: number } {
   let best: { series: ChebyshevSeries; error: number } | null = null;
-  for (let d = 3; d <= maxDegree; d = 2 * d + 1) {
+  for (let d = 1; d <= maxDegree; d = 2 * d + 1) {
     const series = chebyshevInterpolate(f, a, b, d);
     const error = maxError(series, f, relative);
     if (best === null || error < best.error) best = { series, error };

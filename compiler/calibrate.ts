@@ -1,0 +1,132 @@
+/**
+ * @fileoverview Calibration: the input ranges of the non-linear functions, measured by running the model in float64.
+ *
+ * The compiler never sees the user's prompt; it runs the model (compiler/model-eval.ts) on calibration sequences —
+ * the built-in texts for byte-level models, seeded random tokens otherwise, or the user's `--calibration FILE` —
+ * each continued greedily, and records the intervals each approximation must cover. Margins: additive quantities
+ * (scores, SiLU inputs) are widened by 25 % of their width on each side; positive ones (mean squares, softmax
+ * denominators) are divided/multiplied by 2. The softmax denominator is not calibrated at all: the softmax lowering derives its inverses' domains by analysis.
+ */
+import type { LlamaModel } from '../ir/model.ts';
+import { CALIBRATION_TEXTS } from './calibration-text.ts';
+import type { Interval, LayerRanges, ModelRanges } from './lower/ranges.ts';
+import { createState, decodeStep, argmax } from './model-eval.ts';
+
+export interface CalibrationOptions {
+  /** Token sequences to run; default: built-in texts (byte-level) or seeded random tokens. */
+  sequences?: number[][];
+  /** Greedy tokens generated after each sequence. */
+  continuation?: number;
+  maxContext: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+class Acc {
+  lo = Infinity;
+  hi = -Infinity;
+  add(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < this.lo) this.lo = v;
+      if (v > this.hi) this.hi = v;
+    }
+  }
+}
+
+function additive(a: Acc): Interval {
+  const w = Math.max(a.hi - a.lo, 1e-3);
+  return { lo: a.lo - 0.25 * w, hi: a.hi + 0.25 * w };
+}
+function positive(a: Acc): Interval {
+  return { lo: a.lo / 2, hi: a.hi * 2 };
+}
+
+/** A small deterministic PRNG for calibration token choice (not for anything secret). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+export function defaultCalibrationSequences(model: LlamaModel): number[][] {
+  const vocab = model.config.vocabSize;
+  if (vocab === 256) return CALIBRATION_TEXTS.map((t) => [...Buffer.from(t, 'utf8')]);
+  const rand = lcg(0x5eed);
+  return Array.from({ length: 6 }, () => Array.from({ length: 24 }, () => Math.floor(rand() * vocab)));
+}
+
+export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): ModelRanges {
+  const L = model.config.numLayers;
+  const H = model.config.numHeads;
+  const attnMs = Array.from({ length: L }, () => new Acc());
+  const mlpMs = Array.from({ length: L }, () => new Acc());
+  const scores = Array.from({ length: L }, () => new Acc());
+  const silu = Array.from({ length: L }, () => new Acc());
+  const finalMs = new Acc();
+  const normSeen = new Map<number, number>();
+  const sequences = opts.sequences ?? defaultCalibrationSequences(model);
+  const continuation = opts.continuation ?? 16;
+  let done = 0;
+  for (const seq0 of sequences) {
+    const seq = seq0.slice(0, Math.max(1, opts.maxContext - continuation));
+    const state = createState(model);
+    let pos = 0;
+    let next = seq[0]!;
+    const total = Math.min(opts.maxContext, seq.length + continuation);
+    normSeen.clear();
+    const observer = (kind: string, layer: number, values: Float64Array) => {
+      switch (kind) {
+        case 'rms_mean_square': {
+          if (layer < 0) finalMs.add(values);
+          else {
+            const k = normSeen.get(layer) ?? 0;
+            (k % 2 === 0 ? attnMs : mlpMs)[layer]!.add(values);
+            normSeen.set(layer, k + 1);
+          }
+          break;
+        }
+        case 'attention_scores':
+          scores[layer]!.add(values);
+          break;
+        case 'silu_input':
+          silu[layer]!.add(values);
+          break;
+      }
+    };
+    while (pos < total) {
+      const logits = decodeStep(model, state, next, pos, observer);
+      pos++;
+      next = pos < seq.length ? seq[pos]! : argmax(logits);
+    }
+    done++;
+    opts.onProgress?.(done, sequences.length);
+  }
+  const layers: LayerRanges[] = [];
+  for (let l = 0; l < L; l++) {
+    const sc = additive(scores[l]!);
+    layers.push({
+      attnNormMeanSquare: positive(attnMs[l]!),
+      mlpNormMeanSquare: positive(mlpMs[l]!),
+      scores: sc,
+      siluInput: additive(silu[l]!),
+    });
+  }
+  return {
+    layers,
+    finalNormMeanSquare: positive(finalMs),
+    provenance: `${sequences.length} sequences (${opts.sequences ? 'user file' : model.config.vocabSize === 256 ? 'built-in texts' : 'seeded random tokens'}), +${continuation} greedy tokens each; margins: ±25% width (additive), ×/÷2 (positive)`,
+  };
+}
+
+/** Conservative ranges for graph-only models (no weights to run): enough to count ops, not to run. */
+export function defaultRanges(model: LlamaModel, maxContext: number): ModelRanges {
+  const layer: LayerRanges = {
+    attnNormMeanSquare: { lo: 1e-3, hi: 1e3 },
+    mlpNormMeanSquare: { lo: 1e-3, hi: 1e3 },
+    scores: { lo: -30, hi: 30 },
+    siluInput: { lo: -20, hi: 20 },
+  };
+  return { layers: Array.from({ length: model.config.numLayers }, () => ({ ...layer })), finalNormMeanSquare: { lo: 1e-3, hi: 1e3 }, provenance: 'uncalibrated defaults (graph-only model)' };
+}

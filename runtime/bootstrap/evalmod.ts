@@ -1,0 +1,236 @@
+/**
+ * @fileoverview EvalMod: the homomorphic reduction t ↦ t − round(t), approximated by y = sin(2πt) (so that
+ * (1/2π)·y ≈ t − I for |t − I| ≪ 1; Cheon–Kim–Kim–Song, "Bootstrapping for approximate HE", Eurocrypt 2018).
+ *
+ * Input x = t/K' ∈ [−1, 1] where |I| ≤ K follows from the secret's Hamming weight h: the coefficient I_k of
+ * round((b + a·s)/q_0) is a sum of h uniform terms, variance ≈ (h + 1)/12, and K is its z-sigma tail bound with the
+ * failure probability per bootstrap chosen below (Bossuat–Mouchet–Troncoso-Pastoriza–Hubaux, Eurocrypt 2021, §5.1).
+ *
+ * Why an ODD polynomial, interpolated directly over [−1, 1] with no double-angle steps: the full-slot variant must
+ * feed EvalMod the imaginary part of the CtS output, and the only exact way to get it without an i-multiplication
+ * primitive is b = w − conj(w) = 2i·Im(w), a purely imaginary ciphertext. For an odd p with real Chebyshev
+ * coefficients, keeping C_j = i·T_j(v) for odd j and C_j = T_j(v) for even j gives the same recurrences except that a
+ * product of two odd-index terms changes sign, and Σ c_j C_j = i·p(v): the imaginary branch needs no i at all.
+ * Cosine + double angle (Han–Ki) is not odd; it also amplifies rounding errors by ≈ 2.8 per step.
+ *
+ * Evaluation: Chebyshev basis, baby-step giant-step with a depth-optimal split (Bossuat et al. §4.2; Lee et al.,
+ * "High-precision bootstrapping", Eurocrypt 2021): p = lo + hi·T_{2^j}; the chain of "hi" parts must stay within
+ * the optimal depth ⌈log2(d+1)⌉ and is split further, every other part is a baby-step sum with one spare level.
+ * Every intermediate carries the canonical scale of its level, so additions never see mismatched scales.
+ */
+import { dropTo, mulRescale, canonical, type Prim } from './prim.ts';
+
+/** erfc via Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, enough for a tail bound). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/**
+ * K such that P(any |I_k| > K over the N coefficients) ≤ 2^-failLog2, Gaussian model of I_k with variance (h+1)/12
+ * (conservative: the true sum of h uniforms has lighter tails).
+ */
+export function kFromHammingWeight(h: number, logN: number, failLog2 = 20): number {
+  const sd = Math.sqrt((h + 1) / 12);
+  const target = 2 ** -failLog2 / 2 ** logN;
+  let z = 1;
+  while (erfc(z / Math.SQRT2) > target) z += 0.01;
+  return Math.ceil(z * sd);
+}
+
+/** Chebyshev interpolation coefficients (degree d) of f on [−1, 1] at the d+1 Chebyshev nodes. */
+export function chebInterpolate(f: (x: number) => number, d: number): Float64Array {
+  const m = d + 1;
+  const fx = new Float64Array(m);
+  const th = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    th[k] = (Math.PI * (k + 0.5)) / m;
+    fx[k] = f(Math.cos(th[k]!));
+  }
+  const c = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let k = 0; k < m; k++) s += fx[k]! * Math.cos(j * th[k]!);
+    c[j] = ((j === 0 ? 1 : 2) / m) * s;
+  }
+  return c;
+}
+
+/** Clenshaw evaluation of Σ c_j T_j(x). */
+export function chebEval(c: Float64Array, x: number): number {
+  let b1 = 0, b2 = 0;
+  for (let j = c.length - 1; j >= 1; j--) {
+    const b0 = 2 * x * b1 - b2 + c[j]!;
+    b2 = b1;
+    b1 = b0;
+  }
+  return x * b1 - b2 + c[0]!;
+}
+
+export interface EvalModPlan {
+  /** Interval half-width in t: x = t/kPrime. */
+  kPrime: number;
+  /** Odd Chebyshev coefficients of x ↦ sin(2π·kPrime·x) (even ones are exactly 0). */
+  coeffs: Float64Array;
+  degree: number;
+  /** Levels consumed: ⌈log2(degree + 1)⌉. */
+  depth: number;
+  /** Max |p(x) − sin(2πK'x)| on a fine grid of [−1, 1]. */
+  approxError: number;
+}
+
+export function maxApproxError(c: Float64Array, f: (x: number) => number, samples = 20000): number {
+  let e = 0;
+  for (let i = 0; i <= samples; i++) {
+    const x = -1 + (2 * i) / samples;
+    e = Math.max(e, Math.abs(chebEval(c, x) - f(x)));
+  }
+  return e;
+}
+
+/** Smallest odd degree within `maxDepth` whose interpolant reaches `targetError` (or the best one that fits). */
+export function planEvalMod(kPrime: number, maxDepth: number, targetError = 2 ** -45): EvalModPlan {
+  const f = (x: number): number => Math.sin(2 * Math.PI * kPrime * x);
+  const maxDeg = 2 ** maxDepth - 1;
+  // The Chebyshev coefficients of sin(ωx) are 2·J_j(ω): negligible beyond j ≈ ω + 15·ω^{1/3}; start near ω.
+  const omega = 2 * Math.PI * kPrime;
+  let best: EvalModPlan | undefined;
+  for (let d = Math.min(maxDeg, Math.max(3, Math.floor(omega) | 1)); d <= maxDeg; d += 2) {
+    const c = chebInterpolate(f, d);
+    for (let j = 0; j < c.length; j += 2) c[j] = 0;
+    const e = maxApproxError(c, f, Math.max(4000, 40 * d));
+    best = { kPrime, coeffs: c, degree: d, depth: Math.ceil(Math.log2(d + 1)), approxError: e };
+    if (e <= targetError) break;
+    d += 6; // coarse steps: the error falls super-exponentially, a few extra degrees are cheap
+  }
+  if (best === undefined) throw new Error(`EvalMod: depth ${maxDepth} too small for K'=${kPrime}`);
+  return best;
+}
+
+/** Evaluate Σ c_j T_j(x) homomorphically (x canonical, result canonical at level(x) − depth). */
+export class ChebEvaluator<C> {
+  private readonly T = new Map<number, C>();
+  private readonly top: number;
+
+  /** `imaginary`: x holds i·v; odd-index terms are then i·T_j(v) (see file comment). */
+  constructor(private readonly P: Prim<C>, x: C, private readonly imaginary: boolean, private readonly baby: number) {
+    this.T.set(1, x);
+    this.top = P.level(x);
+  }
+
+  static depthOf(j: number): number {
+    return j <= 1 ? 0 : Math.ceil(Math.log2(j));
+  }
+
+  /** T_j: powers of two by squaring, others as T_{a+b} = 2·T_a·T_b − T_{a−b} with a the largest power of two < j. */
+  t(j: number): C {
+    const hit = this.T.get(j);
+    if (hit !== undefined) return hit;
+    const P = this.P;
+    let a: number, b: number;
+    if ((j & (j - 1)) === 0) { a = j / 2; b = j / 2; }
+    else { a = 2 ** Math.floor(Math.log2(j)); b = j - a; }
+    const prod = mulRescale(P, this.t(a), this.t(b));
+    const bothOdd = (a & 1) === 1 && (b & 1) === 1;
+    let two = P.add(prod, prod);
+    P.free(prod);
+    if (this.imaginary && bothOdd) {
+      const n2 = P.negate(two);
+      P.free(two);
+      two = n2;
+    }
+    let out: C;
+    if (a === b) out = P.addConst(two, -1);
+    else {
+      const low = dropTo(P, this.t(a - b), P.level(two));
+      out = P.sub(two, low);
+      if (low !== this.t(a - b)) P.free(low);
+    }
+    P.free(two);
+    this.T.set(j, out);
+    return out;
+  }
+
+  /** Σ_{j} c_j T_j using one level for the coefficients; result at level top − maxDepth(T_j) − 1. */
+  private babySum(c: Float64Array): C | number {
+    const P = this.P;
+    let dmax = -1;
+    for (let j = 1; j < c.length; j++) if (c[j] !== 0) dmax = Math.max(dmax, ChebEvaluator.depthOf(j));
+    if (dmax < 0) return c[0] ?? 0;
+    const lvl = this.top - dmax; // level of the products before the rescale
+    const s = canonical(P.params, lvl);
+    let acc: C | undefined;
+    for (let j = 1; j < c.length; j++) {
+      if (c[j] === 0) continue;
+      const tj = dropTo(P, this.t(j), lvl);
+      const term = P.mulConst(tj, c[j]!, s);
+      if (tj !== this.t(j)) P.free(tj);
+      if (acc === undefined) acc = term;
+      else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
+    }
+    const r = P.rescale(acc!);
+    P.free(acc!);
+    if (c[0] !== 0 && c[0] !== undefined) { const r2 = P.addConst(r, c[0]); P.free(r); return r2; }
+    return r;
+  }
+
+  /** p within `budget` levels below top. */
+  private ev(c: Float64Array, budget: number): C | number {
+    const P = this.P;
+    let d = c.length - 1;
+    while (d > 0 && c[d] === 0) d--;
+    if (d === 0) return c[0] ?? 0;
+    const cc = c.subarray(0, d + 1);
+    let need = -1;
+    for (let j = 1; j <= d; j++) if (cc[j] !== 0) need = Math.max(need, ChebEvaluator.depthOf(j));
+    if (d < this.baby && need + 1 <= budget) return this.babySum(cc);
+    const g = 2 ** Math.floor(Math.log2(d));
+    if (g === 1 || ChebEvaluator.depthOf(g) > budget - 1) throw new Error(`EvalMod: degree ${d} does not fit in ${budget} levels`);
+    // p = lo + hi·T_g, using T_j = 2·T_{j−g}·T_g − T_{2g−j} for g < j ≤ d < 2g.
+    const hi = new Float64Array(d - g + 1);
+    const lo = Float64Array.from(cc.subarray(0, g));
+    hi[0] = cc[g]!;
+    for (let j = g + 1; j <= d; j++) {
+      hi[j - g] = 2 * cc[j]!;
+      lo[2 * g - j]! -= cc[j]!;
+    }
+    const h = this.ev(hi, budget - 1);
+    const tg = this.t(g);
+    let term: C;
+    if (typeof h === 'number') {
+      const m = P.mulConst(tg, h, canonical(P.params, P.level(tg)));
+      term = P.rescale(m);
+      P.free(m);
+    } else {
+      term = mulRescale(P, h, tg);
+      P.free(h);
+    }
+    const l = this.ev(lo, budget);
+    if (typeof l === 'number') {
+      if (l === 0) return term;
+      const r = P.addConst(term, l);
+      P.free(term);
+      return r;
+    }
+    const lv = Math.min(P.level(term), P.level(l));
+    const a = dropTo(P, term, lv), b = dropTo(P, l, lv);
+    const r = P.add(a, b);
+    for (const v of [term, l, a, b]) if (v !== r) P.free(v);
+    return r;
+  }
+
+  /** Evaluate and return the result at exactly level top − depth; frees every T_j except x. */
+  evaluate(c: Float64Array, depth: number): C {
+    const P = this.P;
+    const r = this.ev(c, depth);
+    if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
+    const out = dropTo(P, r, this.top - depth);
+    if (out !== r) P.free(r);
+    for (const [j, v] of this.T) if (j !== 1) P.free(v);
+    this.T.clear();
+    return out;
+  }
+}

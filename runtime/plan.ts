@@ -1,0 +1,124 @@
+/**
+ * @fileoverview Execution plans on disk: the lowest level of the HE IR under a `hec.plan` header, plus a checksum.
+ *
+ * A plan is printed by the one IR printer (ir/text/printer.ts) and read by the one parser. Its module attributes
+ * carry the header: `model` (path, sha256, exporter, architecture), `params` (the parameter literal and the exact
+ * prime chain), `keys` (the evaluation keys it needs), `op_counts` (per decoding step), `approximations`,
+ * `calibration`, `packing`, `max_context`. The last line, `// sha256: …`, covers every byte before it, so a
+ * truncated or edited plan is rejected with HEC5002 instead of running wrong.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { HecError } from '../ir/diagnostics.ts';
+import type { Func, Module } from '../ir/module.ts';
+import { makeParams, type CkksParams, type CkksParamsLiteral } from '../ir/params.ts';
+import { parseModule } from '../ir/text/index.ts';
+import { printModule } from '../ir/text/printer.ts';
+import { isAttrDict, type AttrDict } from '../ir/types.ts';
+import { assertValid } from '../ir/verify.ts';
+
+export const PLAN_VERSION = 1;
+const CHECKSUM_PREFIX = '// sha256: ';
+
+export interface Plan {
+  module: Module;
+  params: CkksParams;
+  func: Func;
+}
+
+/** The parameter literal and prime chain as plan attributes (primes as decimal strings: they exceed 2^53). */
+export function paramsToAttr(p: CkksParams): AttrDict {
+  const lit: AttrDict = {
+    name: p.name,
+    log_n: p.logN,
+    first_prime_bits: p.firstPrimeBits,
+    scale_prime_bits: p.scalePrimeBits,
+    levels: p.levels,
+    special_prime_bits: p.specialPrimeBits,
+    dnum: p.dnum,
+    scale_bits: p.scaleBits,
+    secret_hamming_weight: p.secretHammingWeight,
+    bootstrap_levels: p.bootstrapLevels,
+    insecure: p.insecure === true,
+    q: p.q.map(String),
+    p: p.p.map(String),
+    log_qp: Math.round(p.logQP * 100) / 100,
+    secure: p.secure,
+    slots: p.slots,
+  };
+  return lit;
+}
+
+export function paramsFromAttr(a: AttrDict): CkksParams {
+  const num = (k: string) => {
+    const v = a[k];
+    if (typeof v !== 'number') throw new HecError('HEC5003', `plan params field '${k}' is missing or not a number`);
+    return v;
+  };
+  const lit: CkksParamsLiteral = {
+    name: String(a.name),
+    logN: num('log_n'),
+    firstPrimeBits: num('first_prime_bits'),
+    scalePrimeBits: num('scale_prime_bits'),
+    levels: num('levels'),
+    specialPrimeBits: (a.special_prime_bits as number[]) ?? [],
+    dnum: num('dnum'),
+    scaleBits: num('scale_bits'),
+    secretHammingWeight: num('secret_hamming_weight'),
+    bootstrapLevels: num('bootstrap_levels'),
+    insecure: a.insecure === true,
+  };
+  const params = makeParams(lit);
+  const q = (a.q as string[] | undefined) ?? [];
+  if (q.length !== params.q.length || q.some((x, i) => x !== String(params.q[i]))) {
+    throw new HecError('HEC5003', 'the plan\'s prime chain differs from the one hec derives from its parameters', {
+      fix: 'recompile the plan with this version of hec',
+    });
+  }
+  return params;
+}
+
+export function serializePlan(module: Module): string {
+  const body = printModule(module, { header: 'hec.plan' });
+  const digest = createHash('sha256').update(body).digest('hex');
+  return `${body}${CHECKSUM_PREFIX}${digest}\n`;
+}
+
+export function writePlan(path: string, module: Module): void {
+  writeFileSync(path, serializePlan(module));
+}
+
+export function parsePlan(text: string, file = '<plan>'): Plan {
+  if (!text.startsWith('hec.plan')) {
+    throw new HecError('HEC5001', `${file} is not a hec plan (it does not start with 'hec.plan')`, { fix: 'pass a file written by `hec compile`' });
+  }
+  const at = text.lastIndexOf(CHECKSUM_PREFIX);
+  if (at < 0) throw new HecError('HEC5002', `${file} has no checksum line: the plan is truncated or was edited`, { fix: 'recompile it with `hec compile`' });
+  const body = text.slice(0, at);
+  const expected = text.slice(at + CHECKSUM_PREFIX.length).trim();
+  const actual = createHash('sha256').update(body).digest('hex');
+  // Version first: an old or future plan should say so, not "checksum mismatch".
+  const m = /^hec\.plan version = (\d+)/.exec(text);
+  if (m !== null && Number(m[1]) !== PLAN_VERSION) {
+    throw new HecError('HEC5004', `${file} is plan format version ${m[1]}; this hec reads version ${PLAN_VERSION}`, { fix: 'recompile the model with this version of hec' });
+  }
+  if (actual !== expected) throw new HecError('HEC5002', `${file} is corrupted: its checksum does not match its contents`, { fix: 'recompile it with `hec compile`' });
+  const { module, header } = parseModule(body, file);
+  if (header !== 'hec.plan') throw new HecError('HEC5001', `${file} is an IR module, not a plan`);
+  if (!isAttrDict(module.attrs.params)) throw new HecError('HEC5003', `${file} has no params header`);
+  const params = paramsFromAttr(module.attrs.params);
+  assertValid(module, { bootstrapOutputLevel: params.bootstrapOutputLevel, requireLevels: true });
+  const func = module.funcs.find((f) => f.name === 'decode_step');
+  if (func === undefined) throw new HecError('HEC5003', `${file} has no @decode_step function`);
+  return { module, params, func };
+}
+
+export function readPlan(path: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new HecError('HEC5005', `cannot read plan ${path}: ${(e as Error).message}`);
+  }
+  return parsePlan(text, path);
+}
