@@ -5,7 +5,9 @@
       "sources": [
         "src/ring/ntt.cpp",
         "src/ring/ntt_ifma.cpp",
+        "src/ring/mac_ifma.cpp",
         "src/ring/pool.cpp",
+        "src/ring/poly.cpp",
         "src/ring/random.cpp",
         "src/rns/rns.cpp",
         "src/ckks/encoder.cpp",

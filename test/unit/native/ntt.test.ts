@@ -55,7 +55,7 @@ function bitrev(x: number, bits: number): number {
 }
 
 describe.skipIf(skipReason !== undefined)('negacyclic NTT', () => {
-  for (const logN of [4, 8]) {
+  for (const logN of [4, 5, 8]) {
     it(`matches the schoolbook negacyclic convolution (logN=${logN}, 40- and 60-bit primes)`, () => {
       const params = smallParams({ logN, levels: 2, dnum: 1, specialPrimeBits: [60] });
       const cx = nativeContext(params);

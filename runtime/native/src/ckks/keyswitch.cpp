@@ -5,6 +5,7 @@
 // the automorphism X -> X^g permutes coefficients up to sign, so it commutes with the per-coefficient digit
 // extension (up to a multiple of the digit modulus, i.e. another valid decomposition). One decomposition of c1 thus
 // serves every rotation; each rotation only permutes the NTT-domain digits while multiplying with its key.
+#include "../ring/mac.h"
 #include "../ring/pool.h"
 #include "ckks.h"
 
@@ -63,6 +64,32 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
     constexpr size_t BMAX = 512;
     const size_t B = std::min(BMAX, N);
     u128 s0[BMAX], s1[BMAX];
+    if (m.q < (1ull << 50) && mac52_available()) {
+      // Digits and key residues < 2^50: IFMA multiply-accumulate over the digits, one reduction per coefficient.
+      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX];
+      for (size_t n0 = 0; n0 < N; n0 += B) {
+        std::fill(lo0, lo0 + B, 0);
+        std::fill(hi0, hi0 + B, 0);
+        std::fill(lo1, lo1 + B, 0);
+        std::fill(hi1, hi1 + B, 0);
+        for (size_t j = 0; j < nd; j++) {
+          const u64* x = dec.d[j].limb(l);
+          const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
+          if (perm) {
+            mac52_gather(lo0, hi0, x, perm->data() + n0, kb, B);
+            mac52_gather(lo1, hi1, x, perm->data() + n0, ka, B);
+          } else {
+            mac52_vec(lo0, hi0, x + n0, kb, B);
+            mac52_vec(lo1, hi1, x + n0, ka, B);
+          }
+        }
+        for (size_t n = 0; n < B; n++) {
+          d0[n0 + n] = fold52(m, lo0[n], hi0[n]);
+          d1[n0 + n] = fold52(m, lo1[n], hi1[n]);
+        }
+      }
+      return;
+    }
     for (size_t n0 = 0; n0 < N; n0 += B) {
       for (size_t n = 0; n < B; n++) s0[n] = s1[n] = 0;
       for (size_t j = 0; j < nd; j++) {

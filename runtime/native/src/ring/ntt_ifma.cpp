@@ -26,9 +26,80 @@ HEC_IFMA inline __m512i shoup52(__m512i y, __m512i w, __m512i wp, __m512i q, __m
 HEC_IFMA inline __m512i red(__m512i x, __m512i m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
 }  // namespace
 
+// Small-gap layers (gap 4, 2, 1) inside one 16-element window: two zmm registers are permuted so that lane k of X
+// holds the k-th "upper" element of a butterfly pair and lane k of Y its partner, the butterflies run 8 wide, and
+// the inverse permutation writes them back. Twiddles of the window are consecutive in the table and are spread to
+// the lanes with one more permute.
+struct SmallGap {
+  __m512i xi, yi, back0, back1, tw;
+  int ntw;
+};
+HEC_IFMA static SmallGap make_gap(int g) {
+  alignas(64) long long xi[8], yi[8], b0[8], b1[8], tw[8];
+  int k = 0;
+  for (int e = 0; e < 16; e++)
+    if ((e & g) == 0) {
+      xi[k] = e;
+      yi[k] = e + g;
+      tw[k] = e / (2 * g);
+      k++;
+    }
+  for (int e = 0; e < 16; e++) {
+    long long src = 0;
+    for (int j = 0; j < 8; j++) {
+      if (xi[j] == e) src = j;
+      if (yi[j] == e) src = 8 + j;
+    }
+    (e < 8 ? b0[e] : b1[e - 8]) = src;
+  }
+  SmallGap sg;
+  sg.xi = _mm512_load_si512(xi);
+  sg.yi = _mm512_load_si512(yi);
+  sg.back0 = _mm512_load_si512(b0);
+  sg.back1 = _mm512_load_si512(b1);
+  sg.tw = _mm512_load_si512(tw);
+  sg.ntw = 16 / (2 * g);
+  return sg;
+}
+
+HEC_IFMA static void fwd_small(const NttTable& t, u64* a, int g, __m512i vq, __m512i v2q, __m512i mask52) {
+  const size_t N = t.N, m = N / (2 * g);
+  const SmallGap sg = make_gap(g);
+  const __mmask8 tm = (__mmask8)((1u << sg.ntw) - 1);
+  for (size_t base = 0; base < N; base += 16) {
+    __m512i v0 = _mm512_loadu_si512(a + base), v1 = _mm512_loadu_si512(a + base + 8);
+    __m512i X = _mm512_permutex2var_epi64(v0, sg.xi, v1), Y = _mm512_permutex2var_epi64(v0, sg.yi, v1);
+    const size_t ti = m + base / (2 * g);
+    __m512i w = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(tm, t.fw.data() + ti));
+    __m512i wp = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(tm, t.fwp52.data() + ti));
+    X = red(X, v2q);
+    __m512i T = shoup52(Y, w, wp, vq, mask52);
+    __m512i nx = _mm512_add_epi64(X, T), ny = _mm512_add_epi64(_mm512_sub_epi64(X, T), v2q);
+    _mm512_storeu_si512(a + base, _mm512_permutex2var_epi64(nx, sg.back0, ny));
+    _mm512_storeu_si512(a + base + 8, _mm512_permutex2var_epi64(nx, sg.back1, ny));
+  }
+}
+
+HEC_IFMA static void inv_small(const NttTable& t, u64* a, int g, __m512i vq, __m512i v2q, __m512i mask52) {
+  const size_t N = t.N, m = N / (2 * g);
+  const SmallGap sg = make_gap(g);
+  const __mmask8 tm = (__mmask8)((1u << sg.ntw) - 1);
+  for (size_t base = 0; base < N; base += 16) {
+    __m512i v0 = _mm512_loadu_si512(a + base), v1 = _mm512_loadu_si512(a + base + 8);
+    __m512i X = _mm512_permutex2var_epi64(v0, sg.xi, v1), Y = _mm512_permutex2var_epi64(v0, sg.yi, v1);
+    const size_t ti = m + base / (2 * g);
+    __m512i w = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(tm, t.iw.data() + ti));
+    __m512i wp = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(tm, t.iwp52.data() + ti));
+    __m512i nx = red(_mm512_add_epi64(X, Y), v2q);
+    __m512i ny = shoup52(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, vq, mask52);
+    _mm512_storeu_si512(a + base, _mm512_permutex2var_epi64(nx, sg.back0, ny));
+    _mm512_storeu_si512(a + base + 8, _mm512_permutex2var_epi64(nx, sg.back1, ny));
+  }
+}
+
 HEC_IFMA void ntt_forward_ifma(const NttTable& t, u64* a) {
   const size_t N = t.N;
-  if (N < 16) return ntt_forward_scalar(t, a);
+  if (N < 32) return ntt_forward_scalar(t, a);
   const u64 q = t.mod.q;
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
   const __m512i mask52 = _mm512_set1_epi64((long long)((1ull << 52) - 1));
@@ -47,22 +118,8 @@ HEC_IFMA void ntt_forward_ifma(const NttTable& t, u64* a) {
       }
     }
   }
-  // Remaining layers (gap 4, 2, 1): scalar lazy butterflies with the 64-bit Shoup companions.
-  const u64 q2 = 2 * q;
-  for (; m < N; m <<= 1) {
-    gap >>= 1;
-    for (size_t i = 0; i < m; i++) {
-      const u64 w = t.fw[m + i], wp = t.fwp[m + i];
-      u64* x = a + 2 * i * gap;
-      u64* y = x + gap;
-      for (size_t j = 0; j < gap; j++) {
-        u64 X = csub(x[j], q2);
-        u64 T = mulshoup_lazy(y[j], w, wp, q);
-        x[j] = X + T;
-        y[j] = X - T + q2;
-      }
-    }
-  }
+  // Remaining layers (gap 4, 2, 1): permuted windows.
+  for (int g = 4; g >= 1; g >>= 1) fwd_small(t, a, g, vq, v2q, mask52);
   for (size_t j = 0; j < N; j += 8) {
     __m512i X = _mm512_loadu_si512(a + j);
     _mm512_storeu_si512(a + j, red(red(X, v2q), vq));
@@ -71,24 +128,12 @@ HEC_IFMA void ntt_forward_ifma(const NttTable& t, u64* a) {
 
 HEC_IFMA void ntt_inverse_ifma(const NttTable& t, u64* a) {
   const size_t N = t.N;
-  if (N < 16) return ntt_inverse_scalar(t, a);
+  if (N < 32) return ntt_inverse_scalar(t, a);
   const u64 q = t.mod.q, q2 = 2 * q;
-  size_t gap = 1, m = N >> 1;
-  for (; m > 1 && gap < 8; m >>= 1) {
-    for (size_t i = 0; i < m; i++) {
-      const u64 w = t.iw[m + i], wp = t.iwp[m + i];
-      u64* x = a + 2 * i * gap;
-      u64* y = x + gap;
-      for (size_t j = 0; j < gap; j++) {
-        u64 X = x[j], Y = y[j];
-        x[j] = csub(X + Y, q2);
-        y[j] = mulshoup_lazy(X - Y + q2, w, wp, q);
-      }
-    }
-    gap <<= 1;
-  }
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)q2);
   const __m512i mask52 = _mm512_set1_epi64((long long)((1ull << 52) - 1));
+  for (int g = 1; g <= 4; g <<= 1) inv_small(t, a, g, vq, v2q, mask52);
+  size_t gap = 8, m = N >> 4;
   for (; m > 1; m >>= 1) {
     for (size_t i = 0; i < m; i++) {
       const __m512i w = _mm512_set1_epi64((long long)t.iw[m + i]), wp = _mm512_set1_epi64((long long)t.iwp52[m + i]);

@@ -10,8 +10,12 @@
 
 namespace hec {
 
+// Large polynomial buffers are recycled through a small size-keyed cache: glibc serves big blocks with fresh mmaps,
+// and the kernel's page zeroing on first touch cost ~10% of a key switch at N = 2^16.
+void* poly_alloc(size_t bytes);
+void poly_free(void* p);
 struct AlignedFree {
-  void operator()(u64* p) const { std::free(p); }
+  void operator()(u64* p) const { poly_free(p); }
 };
 
 
@@ -24,9 +28,7 @@ struct RnsPoly {
   RnsPoly(size_t N_, int nq_, int np_) : N(N_), nq(nq_), np(np_) {
     size_t bytes = N * (size_t)(nq + np) * sizeof(u64);
     bytes = (bytes + 63) & ~(size_t)63;
-    void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
-    if (!p) throw HecErr("HEC5199", "out of memory allocating a polynomial");
-    buf.reset((u64*)p);
+    buf.reset((u64*)poly_alloc(bytes == 0 ? 64 : bytes));
   }
   RnsPoly(RnsPoly&&) = default;
   RnsPoly& operator=(RnsPoly&&) = default;

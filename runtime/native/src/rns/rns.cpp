@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "../ring/mac.h"
 #include "../ring/pool.h"
 
 namespace hec {
@@ -101,8 +102,27 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
     }
     if (centred)
       for (size_t n = 0; n < len; n++) v[n] = (u64)std::llround(frac[n]);  // Σ y_i B̂_i = x + v·B, x centred
+    bool src52 = true;
+    for (size_t i = 0; i < m; i++) src52 = src52 && primes[c.from[i]] < (1ull << 50);
+    const bool ifma = src52 && mac52_available();
+    std::vector<u64> lo(ifma ? B : 0), hi(ifma ? B : 0);
     for (size_t j = 0; j < nt; j++) {
       const u64* h = c.hat.data() + j * m;
+      if (ifma && c.tmods[j].q < (1ull << 50)) {
+        // y_i < 2^50 and [B̂_i]_{c_j} < 2^50: 52-bit multiply-accumulate, one 128-bit reduction at the end.
+        std::fill(lo.begin(), lo.end(), 0);
+        std::fill(hi.begin(), hi.end(), 0);
+        for (size_t i = 0; i < m; i++) mac52_bcast(lo.data(), hi.data(), y.data() + i * B, h[i], len);
+        u64* dst = out[j] + n0;
+        const Modulus& tm = c.tmods[j];
+        if (centred) {
+          const u64 qj = tm.q, bm = c.B_mod[j], bmp = shoup_precomp(bm, qj);
+          for (size_t n = 0; n < len; n++) dst[n] = submod(fold52(tm, lo[n], hi[n]), mulshoup(v[n], bm, bmp, qj), qj);
+        } else {
+          for (size_t n = 0; n < len; n++) dst[n] = fold52(tm, lo[n], hi[n]);
+        }
+        continue;
+      } else {
       for (size_t n = 0; n < len; n++) acc[n] = 0;
       // Each term < 2^124 (primes < 2^62), so up to 16 terms fit in 128 bits; fold every 15 terms.
       for (size_t i0 = 0; i0 < m; i0 += 15) {
@@ -114,6 +134,7 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
         }
         if (i1 < m)
           for (size_t n = 0; n < len; n++) acc[n] = c.tmods[j].reduce128(acc[n]);
+      }
       }
       u64* dst = out[j] + n0;
       if (centred) {

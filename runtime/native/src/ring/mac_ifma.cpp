@@ -1,0 +1,80 @@
+#include "mac.h"
+
+#include "ntt.h"
+
+namespace hec {
+
+bool mac52_available() { return ifma_enabled(); }
+
+}  // namespace hec
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define HEC_IFMA __attribute__((target("avx512f,avx512ifma")))
+
+namespace hec {
+
+HEC_IFMA void mac52_bcast(u64* lo, u64* hi, const u64* x, u64 w, size_t n) {
+  const __m512i vw = _mm512_set1_epi64((long long)w);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512i vx = _mm512_loadu_si512(x + i);
+    _mm512_storeu_si512(lo + i, _mm512_madd52lo_epu64(_mm512_loadu_si512(lo + i), vx, vw));
+    _mm512_storeu_si512(hi + i, _mm512_madd52hi_epu64(_mm512_loadu_si512(hi + i), vx, vw));
+  }
+  for (; i < n; i++) {
+    u128 p = (u128)x[i] * w;
+    lo[i] += (u64)p & ((1ull << 52) - 1);
+    hi[i] += (u64)(p >> 52);
+  }
+}
+
+HEC_IFMA void mac52_vec(u64* lo, u64* hi, const u64* x, const u64* k, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512i vx = _mm512_loadu_si512(x + i), vk = _mm512_loadu_si512(k + i);
+    _mm512_storeu_si512(lo + i, _mm512_madd52lo_epu64(_mm512_loadu_si512(lo + i), vx, vk));
+    _mm512_storeu_si512(hi + i, _mm512_madd52hi_epu64(_mm512_loadu_si512(hi + i), vx, vk));
+  }
+  for (; i < n; i++) {
+    u128 p = (u128)x[i] * k[i];
+    lo[i] += (u64)p & ((1ull << 52) - 1);
+    hi[i] += (u64)(p >> 52);
+  }
+}
+
+HEC_IFMA void mac52_gather(u64* lo, u64* hi, const u64* x, const uint32_t* perm, const u64* k, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i idx = _mm256_loadu_si256((const __m256i*)(perm + i));
+    __m512i vx = _mm512_i32gather_epi64(idx, (const long long*)x, 8), vk = _mm512_loadu_si512(k + i);
+    _mm512_storeu_si512(lo + i, _mm512_madd52lo_epu64(_mm512_loadu_si512(lo + i), vx, vk));
+    _mm512_storeu_si512(hi + i, _mm512_madd52hi_epu64(_mm512_loadu_si512(hi + i), vx, vk));
+  }
+  for (; i < n; i++) {
+    u128 p = (u128)x[perm[i]] * k[i];
+    lo[i] += (u64)p & ((1ull << 52) - 1);
+    hi[i] += (u64)(p >> 52);
+  }
+}
+
+}  // namespace hec
+#else
+namespace hec {
+static void mac_scalar(u64* lo, u64* hi, u64 x, u64 k) {
+  u128 p = (u128)x * k;
+  *lo += (u64)p & ((1ull << 52) - 1);
+  *hi += (u64)(p >> 52);
+}
+void mac52_bcast(u64* lo, u64* hi, const u64* x, u64 w, size_t n) {
+  for (size_t i = 0; i < n; i++) mac_scalar(lo + i, hi + i, x[i], w);
+}
+void mac52_vec(u64* lo, u64* hi, const u64* x, const u64* k, size_t n) {
+  for (size_t i = 0; i < n; i++) mac_scalar(lo + i, hi + i, x[i], k[i]);
+}
+void mac52_gather(u64* lo, u64* hi, const u64* x, const uint32_t* perm, const u64* k, size_t n) {
+  for (size_t i = 0; i < n; i++) mac_scalar(lo + i, hi + i, x[perm[i]], k[i]);
+}
+}  // namespace hec
+#endif

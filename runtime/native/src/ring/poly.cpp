@@ -1,0 +1,57 @@
+#include "poly.h"
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+namespace hec {
+
+namespace {
+constexpr size_t kCacheBytes = size_t(1) << 30;  // at most 1 GiB kept for reuse
+struct Cache {
+  std::mutex mu;
+  std::multimap<size_t, void*> free;  // size -> block
+  std::map<void*, size_t> sizes;      // every live or cached block we handed out
+  size_t cached = 0;
+};
+Cache& cache() {
+  static Cache* c = new Cache();  // leaked on purpose: buffers may be freed during static destruction
+  return *c;
+}
+}  // namespace
+
+void* poly_alloc(size_t bytes) {
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> g(c.mu);
+    auto it = c.free.find(bytes);
+    if (it != c.free.end()) {
+      void* p = it->second;
+      c.free.erase(it);
+      c.cached -= bytes;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(64, bytes);
+  if (!p) throw HecErr("HEC5199", "out of memory allocating a polynomial");
+  std::lock_guard<std::mutex> g(c.mu);
+  c.sizes[p] = bytes;
+  return p;
+}
+
+void poly_free(void* p) {
+  if (!p) return;
+  Cache& c = cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  auto it = c.sizes.find(p);
+  size_t bytes = it == c.sizes.end() ? 0 : it->second;
+  if (bytes == 0 || c.cached + bytes > kCacheBytes) {
+    if (it != c.sizes.end()) c.sizes.erase(it);
+    std::free(p);
+    return;
+  }
+  c.free.emplace(bytes, p);
+  c.cached += bytes;
+}
+
+}  // namespace hec
