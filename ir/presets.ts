@@ -8,18 +8,53 @@ import { HecError } from './diagnostics.ts';
 import { makeParams, type CkksParams, type CkksParamsLiteral } from './params.ts';
 
 export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
-  /** N=2^16 sized for bootstrapping: 25 Q primes (60 + 24×40 bits), 5 special primes, dnum 5. */
+  /**
+   * N=2^16 sized for bootstrapping (runtime/bootstrap): 25 Q primes (61 + 24×55 bits), 5 special primes, dnum 5,
+   * log2 QP ≈ 1681 ≤ 1747. Bootstrapping takes 15 levels (CtS 3, EvalMod 8 + 1 cubic correction, StC 3) and leaves
+   * 9. Why 55-bit primes: EvalMod evaluates sin(2πK'x) with K' = 29 (h = 192), so every rounding of its
+   * intermediates (≈ 2^10/Δ at N=2^16) is amplified by ≈ 2πK'; the bootstrap's relative error is ≈ 2^(83 − 2·logΔ)
+   * with q_0/Δ_0 = 2^(61 − logΔ), i.e. every scale bit buys two bits of precision (≈ 22 bits at 55). q_0 = 61 bits
+   * keeps q_0/Δ_0 = 2^6, enough with the cubic correction ((2π/64)^4/30 ≈ 2^-18 worst case for a constant input).
+   */
   N16_BOOT: {
     name: 'N16_BOOT',
     logN: 16,
-    firstPrimeBits: 60,
-    scalePrimeBits: 40,
+    firstPrimeBits: 61,
+    scalePrimeBits: 55,
     levels: 24,
     specialPrimeBits: [60, 60, 60, 60, 60],
     dnum: 5,
-    scaleBits: 40,
+    scaleBits: 55,
     secretHammingWeight: 192,
-    bootstrapLevels: 14,
+    bootstrapLevels: 15,
+  },
+  /** Same chain shape as N16_BOOT at N=2^12 (insecure): bootstrapping tests on a real engine in seconds. */
+  TEST_INSECURE_BOOT_N12: {
+    name: 'TEST_INSECURE_BOOT_N12',
+    logN: 12,
+    firstPrimeBits: 61,
+    scalePrimeBits: 55,
+    levels: 18,
+    specialPrimeBits: [60, 60, 60],
+    dnum: 6,
+    scaleBits: 55,
+    secretHammingWeight: 64,
+    bootstrapLevels: 15,
+    insecure: true,
+  },
+  /** N=2^10, the smallest bootstrapping chain (insecure). */
+  TEST_INSECURE_BOOT_N10: {
+    name: 'TEST_INSECURE_BOOT_N10',
+    logN: 10,
+    firstPrimeBits: 61,
+    scalePrimeBits: 55,
+    levels: 17,
+    specialPrimeBits: [60, 60, 60],
+    dnum: 6,
+    scaleBits: 55,
+    secretHammingWeight: 32,
+    bootstrapLevels: 15,
+    insecure: true,
   },
   /** N=2^15 without bootstrapping, for shallow plans. */
   N15_SHALLOW: {

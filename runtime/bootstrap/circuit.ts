@@ -23,7 +23,7 @@
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
-import { canonical, dropTo, qf, type Prim } from './prim.ts';
+import { canonical, dropTo, mulRescale, qf, type Prim } from './prim.ts';
 
 export type BootstrapVariant = 'full' | 'real';
 
@@ -45,8 +45,8 @@ export interface BootstrapPlan {
   R: number;
   K: number;
   evalMod: EvalModPlan;
-  /** Extra bits of scale of the bypass copy x_hi. */
-  bypassBits: number;
+  /** log2 of the plaintext scale of every CtS stage (and of x_hi's last-stage plaintexts). */
+  ctsPtBits: number;
   cts: LinearTransform[];
   stc: LinearTransform[];
   rotations: number[];
@@ -98,27 +98,33 @@ export function planLinearTransform(m: DiagMatrix, n: number): LinearTransform {
   return { babies, giants, diagonals: keys.length };
 }
 
-/** Evaluate a planned transform; returns the pre-rescale sum (scale = scale(x)·ptScale, level unchanged). */
-export function applyLinearTransform<C>(P: Prim<C>, x: C, lt: LinearTransform, ptScale: number, key: string): C {
+/**
+ * Evaluate a planned transform once per plaintext scale, sharing the hoisted baby rotations; returns the pre-rescale
+ * sums (scale = scale(x)·ptScale, level unchanged).
+ */
+export function applyLinearTransform<C>(P: Prim<C>, x: C, lt: LinearTransform, ptScales: readonly number[], key: string): C[] {
   const rots = lt.babies.filter((b) => b !== 0);
   const hoisted = rots.length > 0 ? P.rotateHoisted(x, rots) : [];
   const baby = new Map<number, C>([[0, x]]);
   rots.forEach((r, i) => baby.set(r, hoisted[i]!));
-  let acc: C | undefined;
-  lt.giants.forEach((g, gi) => {
-    let inner: C | undefined;
-    g.terms.forEach((t, ti) => {
-      const prod = P.mulDiag(baby.get(t.baby)!, t.diag, ptScale, `${key}/${gi}/${ti}`);
-      if (inner === undefined) inner = prod;
-      else { const s = P.add(inner, prod); P.free(inner); P.free(prod); inner = s; }
+  const outs = ptScales.map((ptScale, si) => {
+    let acc: C | undefined;
+    lt.giants.forEach((g, gi) => {
+      let inner: C | undefined;
+      g.terms.forEach((t, ti) => {
+        const prod = P.mulDiag(baby.get(t.baby)!, t.diag, ptScale, `${key}/${si}/${gi}/${ti}`);
+        if (inner === undefined) inner = prod;
+        else { const s = P.add(inner, prod); P.free(inner); P.free(prod); inner = s; }
+      });
+      let r: C = inner as C;
+      if (g.rot !== 0) { r = P.rotate(inner as C, g.rot); P.free(inner as C); }
+      if (acc === undefined) acc = r;
+      else { const s = P.add(acc, r); P.free(acc); P.free(r); acc = s; }
     });
-    let r = inner!;
-    if (g.rot !== 0) { r = P.rotate(inner!, g.rot); P.free(inner!); }
-    if (acc === undefined) acc = r;
-    else { const s = P.add(acc, r); P.free(acc); P.free(r); acc = s; }
+    return acc!;
   });
   for (const c of hoisted) P.free(c);
-  return acc!;
+  return outs;
 }
 
 const planCache = new Map<string, BootstrapPlan>();
@@ -126,9 +132,12 @@ const planCache = new Map<string, BootstrapPlan>();
 export interface PlanOptions {
   ctsLevels?: number;
   stcLevels?: number;
-  bypassBits?: number;
+  /** CtS plaintext scale bits (default 55: integers stay below 2^63 for |diagonal entries| ≤ 2^7). */
+  ctsPtBits?: number;
   /** log2 of the tolerated probability that some |I_k| > K in one bootstrap. */
   failLog2?: number;
+  /** Cancel sin's cubic error with one extra level (default: when the level budget leaves EvalMod ≥ 9 levels). */
+  cubicCorrection?: boolean;
 }
 
 /** Build (and cache) the bootstrap plan of a parameter set: level split, matrices, EvalMod polynomial, rotations. */
@@ -144,13 +153,19 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
   const emDepth = params.bootstrapLevels - ctsLevels - stcLevels;
   const h = params.secretHammingWeight > 0 ? params.secretHammingWeight : Math.round((4 * n) / 3);
   const K = kFromHammingWeight(h, params.logN, opts.failLog2 ?? 20);
-  const evalMod = planEvalMod(K + 1, emDepth);
+  const cubic = opts.cubicCorrection ?? emDepth >= 9;
+  const evalMod = planEvalMod(K + 1, emDepth, cubic);
   const R = qf(params, 0) / canonical(params, 0);
 
+  // CtS carries the I-part (≈ 4σ_I in t units) next to a message of ≈ 2^-logN/2 / R: its plaintexts need ≈ 48 bits
+  // of relative precision, so the scalar 1/(2RK') is spread evenly over the stages instead of shrinking one of them,
+  // and every stage's plaintext is encoded at 2^ctsPtBits (the ciphertext scale floats above canonical until x_hi).
   const ctsM = fftGroups(n, ctsLevels, true);
-  matScale(ctsM[ctsM.length - 1]!, 1 / (2 * R * evalMod.kPrime));
+  const cScal = (1 / (2 * R * evalMod.kPrime)) ** (1 / ctsM.length);
+  for (const m of ctsM) matScale(m, cScal);
   const stcM = fftGroups(n, stcLevels, false);
-  matScale(stcM[0]!, R / (2 * Math.PI));
+  const sScal = (R / (2 * Math.PI)) ** (1 / stcM.length);
+  for (const m of stcM) matScale(m, sScal);
   if (variant === 'real') {
     const d = cvec(n);
     d.re.fill(1);
@@ -165,44 +180,36 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
     for (const g of lt.giants) if (g.rot !== 0) rot.add(g.rot);
   }
   const plan: BootstrapPlan = {
-    params, variant, ctsLevels, stcLevels, R, K, evalMod, bypassBits: opts.bypassBits ?? 20, cts, stc,
+    params, variant, ctsLevels, stcLevels, R, K, evalMod, ctsPtBits: opts.ctsPtBits ?? 55, cts, stc,
     rotations: [...rot].sort((a, b) => a - b),
   };
   planCache.set(key, plan);
   return plan;
 }
 
-/** EvalMod of one branch with the first-order bypass; x_lo canonical at λ, d = x_hi − x_lo at scale Δ_λ·2^k. */
-function evalModBranch<C>(P: Prim<C>, plan: BootstrapPlan, xLo: C, d: C, imaginary: boolean): C {
+/** EvalMod of one branch: y = p(x_lo), canonical at level(x_lo) − depth. */
+function evalModBranch<C>(P: Prim<C>, plan: BootstrapPlan, xLo: C, imaginary: boolean): C {
   const em = plan.evalMod;
-  const lam = P.level(xLo);
   const baby = 2 ** Math.ceil(em.depth / 2);
-  const y = new ChebEvaluator(P, xLo, imaginary, baby).evaluate(em.coeffs, em.depth);
-  // ω·d rescaled straight to the canonical scale of λ−1 (one rounding, after the ω multiplication).
-  const omega = 2 * Math.PI * em.kPrime;
+  const ev = new ChebEvaluator(P, xLo, imaginary, baby);
+  if (em.cosCoeffs === undefined) return ev.evaluate(em.coeffs, em.depth);
+  const [s, c] = ev.evaluateMany([em.coeffs, em.cosCoeffs], em.depth);
+  const y = mulRescale(P, s!, c!);
+  P.free(s!);
+  P.free(c!);
+  return y;
+}
+
+/** ω·d brought to the canonical scale of level(d) − 1 in one rounding (after the multiplication), then to `level`. */
+function bypassTerm<C>(P: Prim<C>, d: C, omega: number, level: number): C {
+  const lam = P.level(d);
   const sc = (canonical(P.params, lam - 1) * qf(P.params, lam)) / P.scale(d);
   const m = P.mulConst(d, omega, sc);
   const corr = P.rescale(m);
   P.free(m);
-  const corrLow = dropTo(P, corr, P.level(y));
-  if (corrLow !== corr) P.free(corr);
-  const out = P.add(y, corrLow);
-  P.free(y);
-  P.free(corrLow);
-  return out;
-}
-
-/** Split the pre-rescale ciphertext into x_lo (canonical) and d = x_hi − x_lo (scale Δ·2^k). */
-function splitBypass<C>(P: Prim<C>, pre: C, k: number): { lo: C; d: C } {
-  const lo = P.rescale(pre);
-  const up = P.mulConst(pre, 1, 2 ** k);
-  const hi = P.rescale(up);
-  P.free(up);
-  const loUp = P.mulConst(lo, 1, 2 ** k);
-  const d = P.sub(hi, loUp);
-  P.free(hi);
-  P.free(loUp);
-  return { lo, d };
+  const low = dropTo(P, corr, level);
+  if (low !== corr) P.free(corr);
+  return low;
 }
 
 /** The bootstrap circuit. `ct` must carry the canonical scale of its level; the result is at bootstrapOutputLevel. */
@@ -212,43 +219,78 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
   let cur = P.modRaise(c0);
   if (c0 !== ct) P.free(c0);
 
-  // CoeffsToSlots: all but the last stage rescale straight to canonical scales.
-  let pre: C | undefined;
+  // CoeffsToSlots at plaintext scale 2^ctsPtBits; the last stage also yields x_lo at the canonical scale.
+  const ptHi = 2 ** plan.ctsPtBits;
+  let preLo: C | undefined, preD: C | undefined;
   plan.cts.forEach((lt, i) => {
     const l = P.level(cur);
-    const ptScale = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
-    const p = applyLinearTransform(P, cur, lt, ptScale, `${keyPrefix}/cts${i}`);
+    if (i < plan.cts.length - 1) {
+      const [p] = applyLinearTransform(P, cur, lt, [ptHi], `${keyPrefix}/cts${i}`);
+      P.free(cur);
+      cur = P.rescale(p!);
+      P.free(p!);
+      return;
+    }
+    // x_lo = rescale(pre_lo) is canonical; pre_hi uses 2^k times the plaintext scale, and
+    // D = pre_hi − 2^k·pre_lo keeps the precision x_lo lost (the EvalMod bypass, see file comment).
+    const pLo = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
+    const k = Math.max(0, Math.floor(Math.log2(ptHi / pLo)));
+    const [lo, hi] = applyLinearTransform(P, cur, lt, [pLo, pLo * 2 ** k], `${keyPrefix}/cts${i}`);
     P.free(cur);
-    if (i < plan.cts.length - 1) { cur = P.rescale(p); P.free(p); }
-    else pre = p;
+    const loUp = P.mulConst(lo!, 1, 2 ** k);
+    preD = P.sub(hi!, loUp);
+    P.free(hi!);
+    P.free(loUp);
+    preLo = lo;
   });
 
-  const branches: { pre: C; imaginary: boolean }[] = [];
-  const conj = P.conjugate(pre!);
-  branches.push({ pre: P.add(pre!, conj), imaginary: false });
-  if (plan.variant === 'full') branches.push({ pre: P.sub(pre!, conj), imaginary: true });
+  const conj = P.conjugate(preLo!);
+  const branches: { x: C; imaginary: boolean }[] = [];
+  const a = P.add(preLo!, conj);
+  branches.push({ x: P.rescale(a), imaginary: false });
+  P.free(a);
+  if (plan.variant === 'full') {
+    const b = P.sub(preLo!, conj);
+    branches.push({ x: P.rescale(b), imaginary: true });
+    P.free(b);
+  }
   P.free(conj);
-  P.free(pre!);
+  P.free(preLo!);
+  // d_A + d_B = (D + conj D) + (D − conj D) = 2D: the full variant's correction needs no conjugation.
+  const dRe = P.rescale(preD!);
+  P.free(preD!);
 
   let y: C | undefined;
   for (const b of branches) {
-    const { lo, d } = splitBypass(P, b.pre, plan.bypassBits);
-    P.free(b.pre);
-    const yb = evalModBranch(P, plan, lo, d, b.imaginary);
-    P.free(lo);
-    P.free(d);
+    const yb = evalModBranch(P, plan, b.x, b.imaginary);
+    P.free(b.x);
     if (y === undefined) y = yb;
     else { const s = P.add(y, yb); P.free(y); P.free(yb); y = s; }
   }
+  const omega = 2 * Math.PI * plan.evalMod.kPrime;
+  let corr: C;
+  if (plan.variant === 'full') corr = bypassTerm(P, dRe, 2 * omega, P.level(y!));
+  else {
+    // Only D + conj(D) belongs to the real branch; conjugate at the bottom level, where key switching is cheap.
+    const c1 = bypassTerm(P, dRe, omega, P.level(y!));
+    const c2 = P.conjugate(c1);
+    corr = P.add(c1, c2);
+    P.free(c1);
+    P.free(c2);
+  }
+  P.free(dRe);
+  const ys = P.add(dropTo(P, y!, P.level(corr)), corr);
+  P.free(y!);
+  P.free(corr);
+  cur = ys;
 
-  cur = y!;
   plan.stc.forEach((lt, i) => {
     const l = P.level(cur);
     const ptScale = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
-    const p = applyLinearTransform(P, cur, lt, ptScale, `${keyPrefix}/stc${i}`);
+    const [p] = applyLinearTransform(P, cur, lt, [ptScale], `${keyPrefix}/stc${i}`);
     P.free(cur);
-    cur = P.rescale(p);
-    P.free(p);
+    cur = P.rescale(p!);
+    P.free(p!);
   });
 
   if (plan.variant === 'real') {

@@ -80,6 +80,13 @@ export interface EvalModPlan {
   depth: number;
   /** Max |p(x) − sin(2πK'x)| on a fine grid of [−1, 1]. */
   approxError: number;
+  /**
+   * With the cubic correction, coefficients of (4 − cos(2πK'x))/3: y = sin·(4 − cos)/3 = (4/3)·sin θ − (1/6)·sin 2θ
+   * = θ − θ⁵/30 + …, cancelling the θ³/6 error of plain sin θ (θ = 2π(t − I)); one more level.
+   */
+  cosCoeffs?: Float64Array;
+  /** Levels consumed by EvalMod as a whole (depth, + 1 with the correction). */
+  totalDepth: number;
 }
 
 export function maxApproxError(c: Float64Array, f: (x: number) => number, samples = 20000): number {
@@ -92,7 +99,20 @@ export function maxApproxError(c: Float64Array, f: (x: number) => number, sample
 }
 
 /** Smallest odd degree within `maxDepth` whose interpolant reaches `targetError` (or the best one that fits). */
-export function planEvalMod(kPrime: number, maxDepth: number, targetError = 2 ** -45): EvalModPlan {
+export function planEvalMod(kPrime: number, levels: number, cubicCorrection: boolean, targetError = 2 ** -45): EvalModPlan {
+  const p = planSin(kPrime, cubicCorrection ? levels - 1 : levels, targetError);
+  // Consume exactly `levels` (the caller's level accounting relies on it), even when a lower degree suffices.
+  p.depth = cubicCorrection ? levels - 1 : levels;
+  p.totalDepth = levels;
+  if (!cubicCorrection) return p;
+  const g = (x: number): number => (4 - Math.cos(2 * Math.PI * kPrime * x)) / 3;
+  // The correction factor only needs ≈ 2^-25: its error is multiplied by sin ≈ 2π(t − I).
+  const c = chebInterpolate(g, Math.min(p.degree + 1, 2 ** p.depth - 2));
+  for (let j = 1; j < c.length; j += 2) c[j] = 0;
+  return { ...p, cosCoeffs: c, totalDepth: p.depth + 1 };
+}
+
+function planSin(kPrime: number, maxDepth: number, targetError: number): EvalModPlan {
   const f = (x: number): number => Math.sin(2 * Math.PI * kPrime * x);
   const maxDeg = 2 ** maxDepth - 1;
   // The Chebyshev coefficients of sin(ωx) are 2·J_j(ω): negligible beyond j ≈ ω + 15·ω^{1/3}; start near ω.
@@ -102,7 +122,7 @@ export function planEvalMod(kPrime: number, maxDepth: number, targetError = 2 **
     const c = chebInterpolate(f, d);
     for (let j = 0; j < c.length; j += 2) c[j] = 0;
     const e = maxApproxError(c, f, Math.max(4000, 40 * d));
-    best = { kPrime, coeffs: c, degree: d, depth: Math.ceil(Math.log2(d + 1)), approxError: e };
+    best = { kPrime, coeffs: c, degree: d, depth: Math.ceil(Math.log2(d + 1)), approxError: e, totalDepth: Math.ceil(Math.log2(d + 1)) };
     if (e <= targetError) break;
     d += 6; // coarse steps: the error falls super-exponentially, a few extra degrees are cheap
   }
@@ -222,15 +242,22 @@ export class ChebEvaluator<C> {
     return r;
   }
 
-  /** Evaluate and return the result at exactly level top − depth; frees every T_j except x. */
-  evaluate(c: Float64Array, depth: number): C {
+  /** Evaluate several polynomials on the shared basis; each result at exactly level top − depth. Frees every T_j ≠ x. */
+  evaluateMany(cs: readonly Float64Array[], depth: number): C[] {
     const P = this.P;
-    const r = this.ev(c, depth);
-    if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
-    const out = dropTo(P, r, this.top - depth);
-    if (out !== r) P.free(r);
+    const outs = cs.map((c) => {
+      const r = this.ev(c, depth);
+      if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
+      const out = dropTo(P, r, this.top - depth);
+      if (out !== r) P.free(r);
+      return out;
+    });
     for (const [j, v] of this.T) if (j !== 1) P.free(v);
     this.T.clear();
-    return out;
+    return outs;
+  }
+
+  evaluate(c: Float64Array, depth: number): C {
+    return this.evaluateMany([c], depth)[0]!;
   }
 }

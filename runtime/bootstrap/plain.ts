@@ -156,7 +156,8 @@ export class PlainPrim implements Prim<PlainCt> {
     const s = a.scale / qf(this.params, a.level);
     if (s < 2 ** 10) throw new Error(`rescale: scale 2^${Math.log2(s)} underflows`);
     const v = cclone(a.v);
-    this.addNoise(v, this.roundingStd(s), 'rescale');
+    const lv = process.env.HEC_PLAIN_NOISE_LEVELS?.split('-').map(Number);
+    if (lv === undefined || (a.level - 1 >= lv[0]! && a.level - 1 <= lv[1]!)) this.addNoise(v, this.roundingStd(s), 'rescale');
     return { v, level: a.level - 1, scale: s };
   }
 
