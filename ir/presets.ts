@@ -36,7 +36,7 @@ export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
     scalePrimeBits: 55,
     levels: 18,
     specialPrimeBits: [60, 60, 60],
-    dnum: 6,
+    dnum: 7,
     scaleBits: 55,
     secretHammingWeight: 64,
     bootstrapLevels: 15,
