@@ -55,7 +55,7 @@ function bitrev(x: number, bits: number): number {
 }
 
 describe.skipIf(skipReason !== undefined)('negacyclic NTT', () => {
-  for (const logN of [4, 5, 8]) {
+  for (const logN of [4, 5, 6, 8]) {
     it(`matches the schoolbook negacyclic convolution (logN=${logN}, 40- and 60-bit primes)`, () => {
       const params = smallParams({ logN, levels: 2, dnum: 1, specialPrimeBits: [60] });
       const cx = nativeContext(params);
@@ -93,7 +93,7 @@ describe.skipIf(skipReason !== undefined)('negacyclic NTT', () => {
     });
   });
 
-  it('IFMA and portable kernels agree bit for bit', () => {
+  it('AVX-512 (IFMA and 64-bit) and portable kernels agree bit for bit', () => {
     if (!native!.ifmaAvailable()) {
       console.warn('AVX-512 IFMA not available on this CPU: only the portable NTT is exercised');
       return;
@@ -101,8 +101,9 @@ describe.skipIf(skipReason !== undefined)('negacyclic NTT', () => {
     const params = smallParams({ logN: 13, levels: 2, dnum: 1, specialPrimeBits: [60] });
     const cx = nativeContext(params);
     const N = 1 << 13;
-    for (let limb = 1; limb < params.q.length; limb++) {
-      const q = params.q[limb]!;
+    const primes = [...params.q, ...params.p]; // 40-bit (IFMA) and 60-bit (AVX-512 64-bit Shoup) kernels
+    for (let limb = 0; limb < primes.length; limb++) {
+      const q = primes[limb]!;
       const a = randomPoly(N, q, 3 + limb);
       native!.setIfma(true);
       const f1 = cx.nttForward(limb, a), i1 = cx.nttInverse(limb, a);

@@ -72,7 +72,14 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
         std::fill(hi0, hi0 + B, 0);
         std::fill(lo1, lo1 + B, 0);
         std::fill(hi1, hi1 + B, 0);
+        const Fold52 fold(m.q);
         for (size_t j = 0; j < nd; j++) {
+          if (j > 0 && j % kMac52Terms == 0) {  // keep hi + carry below 2^52
+            fold52_vec(fold, lo0, hi0, lo0, B);
+            fold52_vec(fold, lo1, hi1, lo1, B);
+            std::fill(hi0, hi0 + B, 0);
+            std::fill(hi1, hi1 + B, 0);
+          }
           const u64* x = dec.d[j].limb(l);
           const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
           if (perm) {
@@ -83,10 +90,8 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
             mac52_vec(lo1, hi1, x + n0, ka, B);
           }
         }
-        for (size_t n = 0; n < B; n++) {
-          d0[n0 + n] = fold52(m, lo0[n], hi0[n]);
-          d1[n0 + n] = fold52(m, lo1[n], hi1[n]);
-        }
+        fold52_vec(fold, lo0, hi0, d0 + n0, B);
+        fold52_vec(fold, lo1, hi1, d1 + n0, B);
       }
       return;
     }

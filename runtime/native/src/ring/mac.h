@@ -20,6 +20,20 @@ void mac52_vec(u64* lo, u64* hi, const u64* x, const u64* k, size_t n);
 // lo/hi += x[perm[i]]·k[i].
 void mac52_gather(u64* lo, u64* hi, const u64* x, const uint32_t* perm, const u64* k, size_t n);
 
+// Vector fold: out[i] = (lo[i] + hi[i]·2^52) mod q for q < 2^50, valid while hi[i] + (lo[i] >> 52) < 2^52
+// (at most 15 accumulated products of two < 2^50 operands, plus one term < 2^50). Two 52-bit Shoup products:
+// hi·[2^52]_q and lo·1, each in [0, 2q).
+struct Fold52 {
+  u64 q, r52, r52p, onep;
+  explicit Fold52(u64 q_) : q(q_) {
+    r52 = (u64)(((u128)1 << 52) % q);
+    r52p = (u64)(((u128)r52 << 52) / q);
+    onep = (u64)(((u128)1 << 52) / q);
+  }
+};
+void fold52_vec(const Fold52& f, const u64* lo, const u64* hi, u64* out, size_t n);
+constexpr size_t kMac52Terms = 15;
+
 static inline u64 fold52(const Modulus& m, u64 lo, u64 hi) { return m.reduce128(((u128)hi << 52) + lo); }
 
 }  // namespace hec

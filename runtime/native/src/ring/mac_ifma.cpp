@@ -15,6 +15,31 @@ bool mac52_available() { return ifma_enabled(); }
 
 namespace hec {
 
+HEC_IFMA static inline __m512i shoup52v(__m512i y, __m512i w, __m512i wp, __m512i q) {
+  const __m512i z = _mm512_setzero_si512(), mask = _mm512_set1_epi64((long long)((1ull << 52) - 1));
+  __m512i h = _mm512_madd52hi_epu64(z, y, wp);
+  return _mm512_and_si512(_mm512_sub_epi64(_mm512_madd52lo_epu64(z, y, w), _mm512_madd52lo_epu64(z, h, q)), mask);
+}
+
+HEC_IFMA void fold52_vec(const Fold52& f, const u64* lo, const u64* hi, u64* out, size_t n) {
+  const __m512i q = _mm512_set1_epi64((long long)f.q), q2 = _mm512_set1_epi64((long long)(2 * f.q));
+  const __m512i r = _mm512_set1_epi64((long long)f.r52), rp = _mm512_set1_epi64((long long)f.r52p);
+  const __m512i one = _mm512_set1_epi64(1), onep = _mm512_set1_epi64((long long)f.onep);
+  const __m512i mask = _mm512_set1_epi64((long long)((1ull << 52) - 1));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512i L = _mm512_loadu_si512(lo + i);
+    __m512i H = _mm512_add_epi64(_mm512_loadu_si512(hi + i), _mm512_srli_epi64(L, 52));
+    L = _mm512_and_si512(L, mask);
+    __m512i t = _mm512_add_epi64(shoup52v(H, r, rp, q), shoup52v(L, one, onep, q));
+    t = _mm512_min_epu64(t, _mm512_sub_epi64(t, q2));
+    t = _mm512_min_epu64(t, _mm512_sub_epi64(t, q));
+    _mm512_storeu_si512(out + i, t);
+  }
+  Modulus m(f.q);
+  for (; i < n; i++) out[i] = fold52(m, lo[i], hi[i]);
+}
+
 HEC_IFMA void mac52_bcast(u64* lo, u64* hi, const u64* x, u64 w, size_t n) {
   const __m512i vw = _mm512_set1_epi64((long long)w);
   size_t i = 0;
@@ -75,6 +100,10 @@ void mac52_vec(u64* lo, u64* hi, const u64* x, const u64* k, size_t n) {
 }
 void mac52_gather(u64* lo, u64* hi, const u64* x, const uint32_t* perm, const u64* k, size_t n) {
   for (size_t i = 0; i < n; i++) mac_scalar(lo + i, hi + i, x[perm[i]], k[i]);
+}
+void fold52_vec(const Fold52& f, const u64* lo, const u64* hi, u64* out, size_t n) {
+  Modulus m(f.q);
+  for (size_t i = 0; i < n; i++) out[i] = fold52(m, lo[i], hi[i]);
 }
 }  // namespace hec
 #endif

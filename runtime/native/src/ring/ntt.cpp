@@ -16,7 +16,8 @@ uint32_t bitrev(uint32_t x, int bits) {
 static std::atomic<bool> g_ifma_on{true};
 bool cpu_has_ifma() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool has = __builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx512f");
+  static const bool has = __builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512dq");
   return has;
 #else
   return false;
@@ -78,11 +79,11 @@ NttTable::NttTable(u64 q, int logN_) : mod(q), logN(logN_), N((size_t)1 << logN_
 }
 
 void NttTable::forward(u64* a) const {
-  if (ifma && ifma_enabled()) ntt_forward_ifma(*this, a);
+  if (ifma_enabled()) ntt_forward_simd(*this, a);
   else ntt_forward_scalar(*this, a);
 }
 void NttTable::inverse(u64* a) const {
-  if (ifma && ifma_enabled()) ntt_inverse_ifma(*this, a);
+  if (ifma_enabled()) ntt_inverse_simd(*this, a);
   else ntt_inverse_scalar(*this, a);
 }
 

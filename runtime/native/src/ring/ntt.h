@@ -44,8 +44,9 @@ bool ifma_enabled();
 // Scalar kernels (always available).
 void ntt_forward_scalar(const NttTable& t, u64* a);
 void ntt_inverse_scalar(const NttTable& t, u64* a);
-// IFMA kernels (ntt_ifma.cpp); only called when cpu_has_ifma() and the prime is < 2^50.
-void ntt_forward_ifma(const NttTable& t, u64* a);
-void ntt_inverse_ifma(const NttTable& t, u64* a);
+// AVX-512 kernels (ntt_ifma.cpp): IFMA for primes < 2^50, AVX-512F/DQ 64-bit Shoup otherwise; only called when
+// cpu_has_ifma() (which also requires AVX-512F/DQ).
+void ntt_forward_simd(const NttTable& t, u64* a);
+void ntt_inverse_simd(const NttTable& t, u64* a);
 
 }  // namespace hec

@@ -72,11 +72,15 @@ const BaseConv& RnsContext::conv(const std::vector<int>& from, const std::vector
         if (k != i) h = cj.mul(h, cj.reduce(primes[from[k]]));
       c->hat[j * m + i] = h;
     }
+    const u64 two31 = cj.reduce(1ull << 31);
+    for (size_t i = 0; i < m; i++) c->hat31.push_back(cj.mul(c->hat[j * m + i], two31));
     u64 bm = 1;
     for (size_t k = 0; k < m; k++) bm = cj.mul(bm, cj.reduce(primes[from[k]]));
     c->B_mod.push_back(bm);
   }
   for (size_t i = 0; i < m; i++) c->inv_b.push_back(1.0 / (double)primes[from[i]]);
+  for (size_t i = 0; i < m; i++) c->wide.push_back(primes[from[i]] >= (1ull << 50));
+  // hat31 was pushed target-major above, matching hat's layout.
   auto& ref = *c;
   convs_.emplace(key, std::move(c));
   return ref;
@@ -102,25 +106,52 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
     }
     if (centred)
       for (size_t n = 0; n < len; n++) v[n] = (u64)std::llround(frac[n]);  // Σ y_i B̂_i = x + v·B, x centred
-    bool src52 = true;
-    for (size_t i = 0; i < m; i++) src52 = src52 && primes[c.from[i]] < (1ull << 50);
-    const bool ifma = src52 && mac52_available();
-    std::vector<u64> lo(ifma ? B : 0), hi(ifma ? B : 0);
+    const bool ifma = mac52_available();
+    std::vector<u64> lo(ifma ? B : 0), hi(ifma ? B : 0), ysplit;
+    if (ifma) {
+      // Wide sources (>= 2^50) are split as y = yh·2^31 + yl so every operand fits a 52-bit lane.
+      ysplit.resize(2 * m * B);
+      for (size_t i = 0; i < m; i++)
+        if (c.wide[i]) {
+          const u64* yi = y.data() + i * B;
+          u64 *yh = ysplit.data() + 2 * i * B, *yl = yh + B;
+          for (size_t n = 0; n < len; n++) {
+            yh[n] = yi[n] >> 31;
+            yl[n] = yi[n] & ((1ull << 31) - 1);
+          }
+        }
+    }
     for (size_t j = 0; j < nt; j++) {
       const u64* h = c.hat.data() + j * m;
       if (ifma && c.tmods[j].q < (1ull << 50)) {
-        // y_i < 2^50 and [B̂_i]_{c_j} < 2^50: 52-bit multiply-accumulate, one 128-bit reduction at the end.
+        // 52-bit multiply-accumulate (operands < 2^52), folded every kMac52Terms terms; the centring correction
+        // -v·B is one more term v·(q_j - [B]_{q_j}).
+        const Fold52 fold(c.tmods[j].q);
+        u64* dst = out[j] + n0;
         std::fill(lo.begin(), lo.end(), 0);
         std::fill(hi.begin(), hi.end(), 0);
-        for (size_t i = 0; i < m; i++) mac52_bcast(lo.data(), hi.data(), y.data() + i * B, h[i], len);
-        u64* dst = out[j] + n0;
-        const Modulus& tm = c.tmods[j];
-        if (centred) {
-          const u64 qj = tm.q, bm = c.B_mod[j], bmp = shoup_precomp(bm, qj);
-          for (size_t n = 0; n < len; n++) dst[n] = submod(fold52(tm, lo[n], hi[n]), mulshoup(v[n], bm, bmp, qj), qj);
-        } else {
-          for (size_t n = 0; n < len; n++) dst[n] = fold52(tm, lo[n], hi[n]);
+        size_t terms = 0;
+        auto mac = [&](const u64* x, u64 w) {
+          if (terms == kMac52Terms) {
+            fold52_vec(fold, lo.data(), hi.data(), lo.data(), len);
+            std::fill(hi.begin(), hi.end(), 0);
+            terms = 1;
+          }
+          mac52_bcast(lo.data(), hi.data(), x, w, len);
+          terms++;
+        };
+        const u64* h31 = c.hat31.data() + j * m;
+        for (size_t i = 0; i < m; i++) {
+          if (c.wide[i]) {
+            const u64* yh = ysplit.data() + 2 * i * B;
+            mac(yh, h31[i]);
+            mac(yh + B, h[i]);
+          } else {
+            mac(y.data() + i * B, h[i]);
+          }
         }
+        if (centred) mac(v.data(), c.B_mod[j] == 0 ? 0 : c.tmods[j].q - c.B_mod[j]);
+        fold52_vec(fold, lo.data(), hi.data(), dst, len);
         continue;
       } else {
       for (size_t n = 0; n < len; n++) acc[n] = 0;

@@ -21,6 +21,8 @@ struct BaseConv {
   std::vector<Modulus> tmods;
   std::vector<u64> B_mod;       // [B]_{c_j} for the centred (exact) variant
   std::vector<double> inv_b;    // 1/b_i
+  std::vector<u64> hat31;       // [B̂_i·2^31]_{c_j}: lets sources >= 2^50 use the 52-bit kernels as y = yh·2^31 + yl
+  std::vector<char> wide;       // source prime >= 2^50
 };
 
 class RnsContext {
