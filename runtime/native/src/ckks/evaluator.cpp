@@ -1,6 +1,7 @@
 // Homomorphic evaluation without key switching: additions, plaintext/constant products, rescale, level changes.
 #include <cmath>
 
+#include "../ring/mac.h"
 #include "../ring/pool.h"
 #include "ckks.h"
 
@@ -73,8 +74,7 @@ Ciphertext CkksContext::mul_plain(const Ciphertext& a, const Plaintext& p) const
   check_pair("mulPlain", a, p.level, a.scale);  // levels must match; scales multiply
   const size_t N = rc.N;
   Ciphertext r = map_parts(rc, a, [&](size_t, int l, const Modulus& m, u64* d, const u64* x) {
-    const u64* y = p.m.limb(l);
-    for (size_t k = 0; k < N; k++) d[k] = m.mul(x[k], y[k]);
+    mul_mod(m, d, x, p.m.limb(l), N);
   });
   r.scale = a.scale * p.scale;
   return r;

@@ -140,11 +140,11 @@ Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const Eval
     const Modulus& m = rc.mod(l);
     const u64 *a0 = a.c[0].limb(l), *a1 = a.c[1].limb(l), *b0 = b.c[0].limb(l), *b1 = b.c[1].limb(l);
     u64 *d0 = c0.limb(l), *d1 = c1.limb(l), *d2 = c2.limb(l);
-    for (size_t k = 0; k < N; k++) {
-      d0[k] = m.mul(a0[k], b0[k]);
-      d1[k] = m.reduce128((u128)a0[k] * b1[k] + (u128)a1[k] * b0[k]);
-      d2[k] = m.mul(a1[k], b1[k]);
-    }
+    mul_mod(m, d0, a0, b0, N);
+    const u64* x[2] = {a0, a1};
+    const u64* y[2] = {b1, b0};
+    dot_mod(m, d1, x, y, 2, N);
+    mul_mod(m, d2, a1, b1, N);
   });
   Decomposed dec = decompose(c2);
   RnsPoly k0, k1;

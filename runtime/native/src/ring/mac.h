@@ -36,4 +36,9 @@ constexpr size_t kMac52Terms = 15;
 
 static inline u64 fold52(const Modulus& m, u64 lo, u64 hi) { return m.reduce128(((u128)hi << 52) + lo); }
 
+// out[i] = Σ_t a[t][i]·b[t][i] mod q for up to kMac52Terms terms (out may alias an input): IFMA for q < 2^50,
+// 128-bit accumulation otherwise. The pointwise products of the evaluation domain (ct×ct tensor, ct×pt).
+void dot_mod(const Modulus& m, u64* out, const u64* const* a, const u64* const* b, int terms, size_t n);
+inline void mul_mod(const Modulus& m, u64* out, const u64* a, const u64* b, size_t n) { dot_mod(m, out, &a, &b, 1, n); }
+
 }  // namespace hec

@@ -1,10 +1,34 @@
 #include "mac.h"
 
+#include <algorithm>
+
 #include "ntt.h"
 
 namespace hec {
 
 bool mac52_available() { return ifma_enabled(); }
+
+void dot_mod(const Modulus& m, u64* out, const u64* const* a, const u64* const* b, int terms, size_t n) {
+  if (terms > (int)kMac52Terms) throw HecErr("HEC5199", "dot_mod: too many terms");
+  if (m.q < (1ull << 50) && mac52_available()) {
+    constexpr size_t B = 512;
+    alignas(64) u64 lo[B], hi[B];
+    const Fold52 f(m.q);
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+      const size_t len = std::min(B, n - i0);
+      std::fill(lo, lo + len, 0);
+      std::fill(hi, hi + len, 0);
+      for (int t = 0; t < terms; t++) mac52_vec(lo, hi, a[t] + i0, b[t] + i0, len);
+      fold52_vec(f, lo, hi, out + i0, len);
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    u128 s = 0;
+    for (int t = 0; t < terms; t++) s += (u128)a[t][i] * b[t][i];
+    out[i] = m.reduce128(s);
+  }
+}
 
 }  // namespace hec
 

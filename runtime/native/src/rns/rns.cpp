@@ -192,7 +192,11 @@ RnsPoly RnsContext::rescale(const RnsPoly& a) const {
     const u64 half_i = m.reduce(half);
     const u64 inv = m.inv(m.reduce(ql)), invp = shoup_precomp(inv, qi);
     u64* t = out.limb((int)i);
-    for (size_t n = 0; n < N; n++) t[n] = submod(m.reduce(last[n]), half_i, qi);
+    if (ql < 2 * qi) {  // neighbouring chain primes: one conditional subtraction reduces x < q_l
+      for (size_t n = 0; n < N; n++) t[n] = submod(csub(last[n], qi), half_i, qi);
+    } else {
+      for (size_t n = 0; n < N; n++) t[n] = submod(m.reduce(last[n]), half_i, qi);
+    }
     tab[i]->forward(t);
     const u64* src = a.limb((int)i);
     for (size_t n = 0; n < N; n++) t[n] = mulshoup(src[n] + qi - t[n], inv, invp, qi);
