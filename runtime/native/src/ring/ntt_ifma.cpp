@@ -91,56 +91,98 @@ HEC_SIMD SmallGap make_gap(int g) {
   return sg;
 }
 
+// One butterfly of each direction on 8 lanes (Harvey's lazy ranges, as in the scalar kernels).
+template <class M>
+HEC_SIMD inline void ct_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i vq, __m512i v2q) {
+  __m512i x = red(X, v2q);
+  __m512i T = M::mul(Y, w, wp, vq);
+  X = _mm512_add_epi64(x, T);
+  Y = _mm512_add_epi64(_mm512_sub_epi64(x, T), v2q);
+}
+template <class M>
+HEC_SIMD inline void gs_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i vq, __m512i v2q) {
+  __m512i s = red(_mm512_add_epi64(X, Y), v2q);
+  Y = M::mul(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, vq);
+  X = s;
+}
+
+// The three small-gap layers fused into one pass over 16-element windows (the transform is L2-bandwidth bound,
+// so every pass saved counts); the forward pass also does the final reduction to [0, q).
 template <class M, bool FWD>
-HEC_SIMD void small_layer(const NttTable& t, u64* a, int g, __m512i vq, __m512i v2q) {
-  const size_t N = t.N, m = N / (2 * g);
-  const SmallGap sg = make_gap(g);
+HEC_SIMD void small_layers(const NttTable& t, u64* a, __m512i vq, __m512i v2q) {
+  const size_t N = t.N;
+  const SmallGap sg[3] = {make_gap(FWD ? 4 : 1), make_gap(2), make_gap(FWD ? 1 : 4)};
+  const int gs[3] = {FWD ? 4 : 1, 2, FWD ? 1 : 4};
   const u64* W = FWD ? t.fw.data() : t.iw.data();
   const u64* WP = FWD ? M::fwp(t) : M::iwp(t);
   for (size_t base = 0; base < N; base += 16) {
     __m512i v0 = _mm512_loadu_si512(a + base), v1 = _mm512_loadu_si512(a + base + 8);
-    __m512i X = _mm512_permutex2var_epi64(v0, sg.xi, v1), Y = _mm512_permutex2var_epi64(v0, sg.yi, v1);
-    const size_t ti = m + base / (2 * g);
-    __m512i w = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(sg.tmask, W + ti));
-    __m512i wp = _mm512_permutexvar_epi64(sg.tw, _mm512_maskz_loadu_epi64(sg.tmask, WP + ti));
-    __m512i nx, ny;
-    if (FWD) {
-      X = red(X, v2q);
-      __m512i T = M::mul(Y, w, wp, vq);
-      nx = _mm512_add_epi64(X, T);
-      ny = _mm512_add_epi64(_mm512_sub_epi64(X, T), v2q);
-    } else {
-      nx = red(_mm512_add_epi64(X, Y), v2q);
-      ny = M::mul(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, vq);
+    for (int s = 0; s < 3; s++) {
+      const int g = gs[s];
+      __m512i X = _mm512_permutex2var_epi64(v0, sg[s].xi, v1), Y = _mm512_permutex2var_epi64(v0, sg[s].yi, v1);
+      const size_t ti = N / (2 * g) + base / (2 * g);
+      __m512i w = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, W + ti));
+      __m512i wp = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, WP + ti));
+      if (FWD) ct_bfly<M>(X, Y, w, wp, vq, v2q);
+      else gs_bfly<M>(X, Y, w, wp, vq, v2q);
+      v0 = _mm512_permutex2var_epi64(X, sg[s].back0, Y);
+      v1 = _mm512_permutex2var_epi64(X, sg[s].back1, Y);
     }
-    _mm512_storeu_si512(a + base, _mm512_permutex2var_epi64(nx, sg.back0, ny));
-    _mm512_storeu_si512(a + base + 8, _mm512_permutex2var_epi64(nx, sg.back1, ny));
+    if (FWD) {
+      v0 = red(red(v0, v2q), vq);
+      v1 = red(red(v1, v2q), vq);
+    }
+    _mm512_storeu_si512(a + base, v0);
+    _mm512_storeu_si512(a + base + 8, v1);
   }
 }
 
+// Forward layers with gap >= 8, two layers per pass (radix-4 shape): elements j, j+G/2, j+G, j+3G/2 of a block.
 template <class M>
 HEC_SIMD void forward(const NttTable& t, u64* a) {
   const size_t N = t.N;
   const u64 q = t.mod.q;
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
   const u64* WP = M::fwp(t);
-  size_t gap = N;
-  for (size_t m = 1; (gap >> 1) >= 8; m <<= 1) {
-    gap >>= 1;
+  int big = t.logN - 3;  // layers with gap N/2 .. 8
+  size_t m = 1, gap = N >> 1;
+  if (big & 1) {
     for (size_t i = 0; i < m; i++) {
       const __m512i w = _mm512_set1_epi64((long long)t.fw[m + i]), wp = _mm512_set1_epi64((long long)WP[m + i]);
       u64* x = a + 2 * i * gap;
-      u64* y = x + gap;
       for (size_t j = 0; j < gap; j += 8) {
-        __m512i X = red(_mm512_loadu_si512(x + j), v2q);
-        __m512i T = M::mul(_mm512_loadu_si512(y + j), w, wp, vq);
-        _mm512_storeu_si512(x + j, _mm512_add_epi64(X, T));
-        _mm512_storeu_si512(y + j, _mm512_add_epi64(_mm512_sub_epi64(X, T), v2q));
+        __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(x + gap + j);
+        ct_bfly<M>(X, Y, w, wp, vq, v2q);
+        _mm512_storeu_si512(x + j, X);
+        _mm512_storeu_si512(x + gap + j, Y);
+      }
+    }
+    m <<= 1;
+    gap >>= 1;
+    big--;
+  }
+  for (; big > 0; big -= 2, m <<= 2, gap >>= 2) {
+    const size_t h = gap >> 1;
+    for (size_t i = 0; i < m; i++) {
+      const __m512i w1 = _mm512_set1_epi64((long long)t.fw[m + i]), w1p = _mm512_set1_epi64((long long)WP[m + i]);
+      const __m512i w2 = _mm512_set1_epi64((long long)t.fw[2 * m + 2 * i]), w2p = _mm512_set1_epi64((long long)WP[2 * m + 2 * i]);
+      const __m512i w3 = _mm512_set1_epi64((long long)t.fw[2 * m + 2 * i + 1]), w3p = _mm512_set1_epi64((long long)WP[2 * m + 2 * i + 1]);
+      u64* x = a + 2 * i * gap;
+      for (size_t j = 0; j < h; j += 8) {
+        __m512i A = _mm512_loadu_si512(x + j), B = _mm512_loadu_si512(x + h + j);
+        __m512i C = _mm512_loadu_si512(x + gap + j), D = _mm512_loadu_si512(x + gap + h + j);
+        ct_bfly<M>(A, C, w1, w1p, vq, v2q);
+        ct_bfly<M>(B, D, w1, w1p, vq, v2q);
+        ct_bfly<M>(A, B, w2, w2p, vq, v2q);
+        ct_bfly<M>(C, D, w3, w3p, vq, v2q);
+        _mm512_storeu_si512(x + j, A);
+        _mm512_storeu_si512(x + h + j, B);
+        _mm512_storeu_si512(x + gap + j, C);
+        _mm512_storeu_si512(x + gap + h + j, D);
       }
     }
   }
-  for (int g = 4; g >= 1; g >>= 1) small_layer<M, true>(t, a, g, vq, v2q);
-  for (size_t j = 0; j < N; j += 8) _mm512_storeu_si512(a + j, red(red(_mm512_loadu_si512(a + j), v2q), vq));
+  small_layers<M, true>(t, a, vq, v2q);
 }
 
 template <class M>
@@ -149,20 +191,44 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
   const u64 q = t.mod.q;
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
   const u64* WP = M::iwp(t);
-  for (int g = 1; g <= 4; g <<= 1) small_layer<M, false>(t, a, g, vq, v2q);
-  size_t gap = 8;
-  for (size_t m = N >> 4; m > 1; m >>= 1) {
+  small_layers<M, false>(t, a, vq, v2q);
+  int big = t.logN - 4;  // layers with gap 8 .. N/4 (m = N/16 .. 2)
+  size_t m = N >> 4, gap = 8;
+  if (big & 1) {
     for (size_t i = 0; i < m; i++) {
       const __m512i w = _mm512_set1_epi64((long long)t.iw[m + i]), wp = _mm512_set1_epi64((long long)WP[m + i]);
       u64* x = a + 2 * i * gap;
-      u64* y = x + gap;
       for (size_t j = 0; j < gap; j += 8) {
-        __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
-        _mm512_storeu_si512(x + j, red(_mm512_add_epi64(X, Y), v2q));
-        _mm512_storeu_si512(y + j, M::mul(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, vq));
+        __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(x + gap + j);
+        gs_bfly<M>(X, Y, w, wp, vq, v2q);
+        _mm512_storeu_si512(x + j, X);
+        _mm512_storeu_si512(x + gap + j, Y);
       }
     }
+    m >>= 1;
     gap <<= 1;
+    big--;
+  }
+  // Two GS layers per pass: gap G with m blocks, then gap 2G with m/2 blocks; elements j, j+G, j+2G, j+3G.
+  for (; big > 0; big -= 2, m >>= 2, gap <<= 2) {
+    for (size_t k = 0; k < m / 2; k++) {
+      const __m512i w1 = _mm512_set1_epi64((long long)t.iw[m + 2 * k]), w1p = _mm512_set1_epi64((long long)WP[m + 2 * k]);
+      const __m512i w2 = _mm512_set1_epi64((long long)t.iw[m + 2 * k + 1]), w2p = _mm512_set1_epi64((long long)WP[m + 2 * k + 1]);
+      const __m512i w3 = _mm512_set1_epi64((long long)t.iw[m / 2 + k]), w3p = _mm512_set1_epi64((long long)WP[m / 2 + k]);
+      u64* x = a + 4 * k * gap;
+      for (size_t j = 0; j < gap; j += 8) {
+        __m512i A = _mm512_loadu_si512(x + j), B = _mm512_loadu_si512(x + gap + j);
+        __m512i C = _mm512_loadu_si512(x + 2 * gap + j), D = _mm512_loadu_si512(x + 3 * gap + j);
+        gs_bfly<M>(A, B, w1, w1p, vq, v2q);
+        gs_bfly<M>(C, D, w2, w2p, vq, v2q);
+        gs_bfly<M>(A, C, w3, w3p, vq, v2q);
+        gs_bfly<M>(B, D, w3, w3p, vq, v2q);
+        _mm512_storeu_si512(x + j, A);
+        _mm512_storeu_si512(x + gap + j, B);
+        _mm512_storeu_si512(x + 2 * gap + j, C);
+        _mm512_storeu_si512(x + 3 * gap + j, D);
+      }
+    }
   }
   // Last layer with N^-1 (and N^-1·ψ^-1) folded in.
   const size_t h = N >> 1;
