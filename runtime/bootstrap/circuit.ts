@@ -23,7 +23,7 @@
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
-import { canonical, dropTo, mulRescale, qf, type Prim } from './prim.ts';
+import { canonical, dropTo, qf, type Prim } from './prim.ts';
 
 export type BootstrapVariant = 'full' | 'real';
 
@@ -47,6 +47,7 @@ export interface BootstrapPlan {
   evalMod: EvalModPlan;
   /** log2 of the plaintext scale of every CtS stage (and of x_hi's last-stage plaintexts). */
   ctsPtBits: number;
+  bypass: boolean;
   cts: LinearTransform[];
   stc: LinearTransform[];
   rotations: number[];
@@ -136,6 +137,8 @@ export interface PlanOptions {
   ctsPtBits?: number;
   /** log2 of the tolerated probability that some |I_k| > K in one bootstrap. */
   failLog2?: number;
+  /** First-order EvalMod bypass (costs the last CtS stage's giant rotations twice; pays off below ≈ 52-bit scales). */
+  bypass?: boolean;
   /** Cancel sin's cubic error with one extra level (default: when the level budget leaves EvalMod ≥ 9 levels). */
   cubicCorrection?: boolean;
 }
@@ -180,7 +183,7 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
     for (const g of lt.giants) if (g.rot !== 0) rot.add(g.rot);
   }
   const plan: BootstrapPlan = {
-    params, variant, ctsLevels, stcLevels, R, K, evalMod, ctsPtBits: opts.ctsPtBits ?? 55, cts, stc,
+    params, variant, ctsLevels, stcLevels, R, K, evalMod, ctsPtBits: opts.ctsPtBits ?? 55, bypass: opts.bypass ?? false, cts, stc,
     rotations: [...rot].sort((a, b) => a - b),
   };
   planCache.set(key, plan);
@@ -191,13 +194,7 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
 function evalModBranch<C>(P: Prim<C>, plan: BootstrapPlan, xLo: C, imaginary: boolean): C {
   const em = plan.evalMod;
   const baby = 2 ** Math.ceil(em.depth / 2);
-  const ev = new ChebEvaluator(P, xLo, imaginary, baby);
-  if (em.cosCoeffs === undefined) return ev.evaluate(em.coeffs, em.depth);
-  const [s, c] = ev.evaluateMany([em.coeffs, em.cosCoeffs], em.depth);
-  const y = mulRescale(P, s!, c!);
-  P.free(s!);
-  P.free(c!);
-  return y;
+  return new ChebEvaluator(P, xLo, imaginary, baby).evaluate(em.coeffs, em.depth);
 }
 
 /** ω·d brought to the canonical scale of level(d) − 1 in one rounding (after the multiplication), then to `level`. */
@@ -211,6 +208,27 @@ function bypassTerm<C>(P: Prim<C>, d: C, omega: number, level: number): C {
   if (low !== corr) P.free(corr);
   return low;
 }
+
+/** y + ω·(d_A [+ d_B]) at y's level (see the bypass comment at the top). Frees y and dRe. */
+function addBypass<C>(P: Prim<C>, plan: BootstrapPlan, y: C, dRe: C): C {
+  const omega = 2 * Math.PI * plan.evalMod.kPrime;
+  let corr: C;
+  if (plan.variant === 'full') corr = bypassTerm(P, dRe, 2 * omega, P.level(y));
+  else {
+    // Only D + conj(D) belongs to the real branch; conjugate at the bottom level, where key switching is cheap.
+    const c1 = bypassTerm(P, dRe, omega, P.level(y));
+    const c2 = P.conjugate(c1);
+    corr = P.add(c1, c2);
+    P.free(c1);
+    P.free(c2);
+  }
+  P.free(dRe);
+  const ys = P.add(dropTo(P, y, P.level(corr)), corr);
+  P.free(y);
+  P.free(corr);
+  return ys;
+}
+
 
 /** The bootstrap circuit. `ct` must carry the canonical scale of its level; the result is at bootstrapOutputLevel. */
 export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefix = 'boot'): C {
@@ -235,13 +253,15 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
     // D = pre_hi − 2^k·pre_lo keeps the precision x_lo lost (the EvalMod bypass, see file comment).
     const pLo = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
     const k = Math.max(0, Math.floor(Math.log2(ptHi / pLo)));
-    const [lo, hi] = applyLinearTransform(P, cur, lt, [pLo, pLo * 2 ** k], `${keyPrefix}/cts${i}`);
+    const scales = plan.bypass ? [pLo, pLo * 2 ** k] : [pLo];
+    const [lo, hi] = applyLinearTransform(P, cur, lt, scales, `${keyPrefix}/cts${i}`);
     P.free(cur);
+    preLo = lo;
+    if (hi === undefined) return;
     const loUp = P.mulConst(lo!, 1, 2 ** k);
     preD = P.sub(hi!, loUp);
     P.free(hi!);
     P.free(loUp);
-    preLo = lo;
   });
 
   const conj = P.conjugate(preLo!);
@@ -257,8 +277,8 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
   P.free(conj);
   P.free(preLo!);
   // d_A + d_B = (D + conj D) + (D − conj D) = 2D: the full variant's correction needs no conjugation.
-  const dRe = P.rescale(preD!);
-  P.free(preD!);
+  const dRe = preD === undefined ? undefined : P.rescale(preD);
+  if (preD !== undefined) P.free(preD);
 
   let y: C | undefined;
   for (const b of branches) {
@@ -267,27 +287,13 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
     if (y === undefined) y = yb;
     else { const s = P.add(y, yb); P.free(y); P.free(yb); y = s; }
   }
-  const omega = 2 * Math.PI * plan.evalMod.kPrime;
-  let corr: C;
-  if (plan.variant === 'full') corr = bypassTerm(P, dRe, 2 * omega, P.level(y!));
-  else {
-    // Only D + conj(D) belongs to the real branch; conjugate at the bottom level, where key switching is cheap.
-    const c1 = bypassTerm(P, dRe, omega, P.level(y!));
-    const c2 = P.conjugate(c1);
-    corr = P.add(c1, c2);
-    P.free(c1);
-    P.free(c2);
-  }
-  P.free(dRe);
-  const ys = P.add(dropTo(P, y!, P.level(corr)), corr);
-  P.free(y!);
-  P.free(corr);
-  cur = ys;
+  if (dRe === undefined) cur = y!;
+  else cur = addBypass(P, plan, y!, dRe);
 
   plan.stc.forEach((lt, i) => {
     const l = P.level(cur);
     const ptScale = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
-    const [p] = applyLinearTransform(P, cur, lt, [ptScale], `${keyPrefix}/stc${i}`);
+    const [p] = applyLinearTransform(P, cur, lt, [ptScale], `${keyPrefix}/${plan.variant}/stc${i}`);
     P.free(cur);
     cur = P.rescale(p!);
     P.free(p!);

@@ -73,19 +73,17 @@ export function chebEval(c: Float64Array, x: number): number {
 export interface EvalModPlan {
   /** Interval half-width in t: x = t/kPrime. */
   kPrime: number;
-  /** Odd Chebyshev coefficients of x ↦ sin(2π·kPrime·x) (even ones are exactly 0). */
+  /**
+   * Odd Chebyshev coefficients (even ones exactly 0) of x ↦ sin θ, θ = 2πK'x, or with the cubic correction of
+   * (4/3)·sin θ − (1/6)·sin 2θ = θ − θ⁵/30 + … near integers t, which cancels the θ³/6 error of plain sin θ.
+   */
   coeffs: Float64Array;
   degree: number;
   /** Levels consumed: ⌈log2(degree + 1)⌉. */
   depth: number;
-  /** Max |p(x) − sin(2πK'x)| on a fine grid of [−1, 1]. */
+  /** Max |p(x) − target(x)| on a fine grid of [−1, 1]. */
   approxError: number;
-  /**
-   * With the cubic correction, coefficients of (4 − cos(2πK'x))/3: y = sin·(4 − cos)/3 = (4/3)·sin θ − (1/6)·sin 2θ
-   * = θ − θ⁵/30 + …, cancelling the θ³/6 error of plain sin θ (θ = 2π(t − I)); one more level.
-   */
-  cosCoeffs?: Float64Array;
-  /** Levels consumed by EvalMod as a whole (depth, + 1 with the correction). */
+  /** Levels consumed by EvalMod as a whole (= depth). */
   totalDepth: number;
 }
 
@@ -99,24 +97,23 @@ export function maxApproxError(c: Float64Array, f: (x: number) => number, sample
 }
 
 /** Smallest odd degree within `maxDepth` whose interpolant reaches `targetError` (or the best one that fits). */
-export function planEvalMod(kPrime: number, levels: number, cubicCorrection: boolean, targetError = 2 ** -45): EvalModPlan {
-  const p = planSin(kPrime, cubicCorrection ? levels - 1 : levels, targetError);
+export function planEvalMod(kPrime: number, levels: number, cubicCorrection: boolean, targetError = 2 ** -42): EvalModPlan {
+  const w = 2 * Math.PI * kPrime;
+  // With the correction, (4/3)·sin θ − (1/6)·sin 2θ is itself an odd polynomial target of twice the frequency: one
+  // evaluation at depth ⌈log2(d+1)⌉ (one level more than sin alone) instead of sin and cos and a product.
+  const f = cubicCorrection
+    ? (x: number): number => (4 / 3) * Math.sin(w * x) - (1 / 6) * Math.sin(2 * w * x)
+    : (x: number): number => Math.sin(w * x);
+  const p = planOdd(kPrime, f, cubicCorrection ? 2 * w : w, levels, targetError);
   // Consume exactly `levels` (the caller's level accounting relies on it), even when a lower degree suffices.
-  p.depth = cubicCorrection ? levels - 1 : levels;
+  p.depth = levels;
   p.totalDepth = levels;
-  if (!cubicCorrection) return p;
-  const g = (x: number): number => (4 - Math.cos(2 * Math.PI * kPrime * x)) / 3;
-  // The correction factor only needs ≈ 2^-25: its error is multiplied by sin ≈ 2π(t − I).
-  const c = chebInterpolate(g, Math.min(p.degree + 1, 2 ** p.depth - 2));
-  for (let j = 1; j < c.length; j += 2) c[j] = 0;
-  return { ...p, cosCoeffs: c, totalDepth: p.depth + 1 };
+  return p;
 }
 
-function planSin(kPrime: number, maxDepth: number, targetError: number): EvalModPlan {
-  const f = (x: number): number => Math.sin(2 * Math.PI * kPrime * x);
+function planOdd(kPrime: number, f: (x: number) => number, omega: number, maxDepth: number, targetError: number): EvalModPlan {
   const maxDeg = 2 ** maxDepth - 1;
   // The Chebyshev coefficients of sin(ωx) are 2·J_j(ω): negligible beyond j ≈ ω + 15·ω^{1/3}; start near ω.
-  const omega = 2 * Math.PI * kPrime;
   let best: EvalModPlan | undefined;
   for (let d = Math.min(maxDeg, Math.max(3, Math.floor(omega) | 1)); d <= maxDeg; d += 2) {
     const c = chebInterpolate(f, d);

@@ -1,0 +1,44 @@
+/**
+ * Profile of one bootstrap on the cpu engine: time per primitive kind (dev tool).
+ *   npx tsx test/bench/bootstrap-profile.ts [PRESET] [full|real]
+ */
+import { presetParams } from '../../ir/presets.ts';
+import { cpuBackend, setCpuThreads } from '../../runtime/backends/cpu/index.ts';
+import { bootstrapKeyRequest, bootstrapPlan, runBootstrap } from '../../runtime/bootstrap/index.ts';
+import { ServerPrim, type BootstrapServer } from '../../runtime/bootstrap/server.ts';
+
+const name = process.argv[2] ?? 'TEST_INSECURE_BOOT_N12';
+const variant = (process.argv[3] ?? 'full') as 'full' | 'real';
+setCpuThreads(1);
+const params = presetParams(name, { allowInsecure: true });
+const client = await cpuBackend.createClient(params);
+const server = (await cpuBackend.createServer(params, await client.evaluationKeys(bootstrapKeyRequest(params)))) as unknown as BootstrapServer;
+const P = new ServerPrim(server);
+const prof = new Map<string, { n: number; ms: number }>();
+const proxy = new Proxy(P, {
+  get(target, prop, recv) {
+    const v = Reflect.get(target, prop, recv);
+    if (typeof v !== 'function') return v;
+    return (...args: unknown[]) => {
+      const t = performance.now();
+      const r = v.apply(target, args);
+      const e = prof.get(String(prop)) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += performance.now() - t;
+      prof.set(String(prop), e);
+      return r;
+    };
+  },
+});
+const n = params.slots;
+const re = new Float64Array(n).map(() => Math.random() * 2 - 1);
+const ct = server.deserialize(client.encrypt({ re }, 0));
+const plan = bootstrapPlan(params, variant);
+for (let r = 0; r < 2; r++) {
+  prof.clear();
+  const t = performance.now();
+  const out = runBootstrap(proxy, ct, plan);
+  console.log(`run ${r}: ${(performance.now() - t).toFixed(0)} ms`);
+  server.free(out);
+}
+for (const [k, v] of [...prof.entries()].sort((a, b) => b[1].ms - a[1].ms)) console.log(k.padEnd(14), String(v.n).padStart(5), v.ms.toFixed(1).padStart(9), 'ms');
