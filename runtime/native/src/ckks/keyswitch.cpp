@@ -66,7 +66,7 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
     u128 s0[BMAX], s1[BMAX];
     if (m.q < (1ull << 50) && mac52_available()) {
       // Digits and key residues < 2^50: IFMA multiply-accumulate over the digits, one reduction per coefficient.
-      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX];
+      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX], xs[BMAX];
       for (size_t n0 = 0; n0 < N; n0 += B) {
         std::fill(lo0, lo0 + B, 0);
         std::fill(hi0, hi0 + B, 0);
@@ -82,9 +82,11 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
           }
           const u64* x = dec.d[j].limb(l);
           const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
-          if (perm) {
-            mac52_gather(lo0, hi0, x, perm->data() + n0, kb, B);
-            mac52_gather(lo1, hi1, x, perm->data() + n0, ka, B);
+          if (perm) {  // gather the permuted digit once, use it for both key halves
+            const uint32_t* pm = perm->data() + n0;
+            for (size_t n = 0; n < B; n++) xs[n] = x[pm[n]];
+            mac52_vec(lo0, hi0, xs, kb, B);
+            mac52_vec(lo1, hi1, xs, ka, B);
           } else {
             mac52_vec(lo0, hi0, x + n0, kb, B);
             mac52_vec(lo1, hi1, x + n0, ka, B);
