@@ -1,0 +1,82 @@
+/**
+ * Bootstrapping on the native cpu engine at small insecure parameters (skipped when the addon is not built):
+ * bootstrap, multiply, bootstrap again, each time against plain arithmetic.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { presetParams } from '../../../ir/presets.ts';
+import type { Ciphertext, SlotValues } from '../../../runtime/backend.ts';
+import { cpuBackend, loadCpuNative, setCpuThreads, type CpuClient, type CpuServer } from '../../../runtime/backends/cpu/index.ts';
+import { bootstrap, bootstrapKeyRequest, cacheSize, installBootstrap, releaseCache } from '../../../runtime/bootstrap/index.ts';
+
+const native = loadCpuNative() !== null;
+const params = presetParams('TEST_INSECURE_BOOT_N12', { allowInsecure: true });
+
+function precision(got: SlotValues, want: SlotValues): { mean: number; min: number } {
+  let sum = 0, mx = 0;
+  const n = want.re.length;
+  for (let i = 0; i < n; i++) {
+    const e = Math.hypot(got.re[i]! - want.re[i]!, (got.im?.[i] ?? 0) - (want.im?.[i] ?? 0));
+    sum += e;
+    mx = Math.max(mx, e);
+  }
+  return { mean: -Math.log2(sum / n), min: -Math.log2(mx) };
+}
+
+describe.skipIf(!native)('bootstrap on the cpu engine (TEST_INSECURE_BOOT_N12)', () => {
+  let client: CpuClient;
+  let server: CpuServer;
+
+  beforeAll(async () => {
+    setCpuThreads(2);
+    client = await cpuBackend.createClient(params);
+    server = await cpuBackend.createServer(params, await client.evaluationKeys(bootstrapKeyRequest(params)));
+  });
+  afterAll(() => {
+    releaseCache(server);
+    server.dispose();
+    client.dispose();
+  });
+
+  const dec = (ct: Ciphertext): SlotValues => client.decrypt(server.serialize(ct));
+
+  for (const variant of ['full', 'real'] as const) {
+    it(`${variant}: bootstrap, square, bootstrap again`, () => {
+      const n = params.slots;
+      const re = Float64Array.from({ length: n }, () => Math.random() * 2 - 1);
+      const im = Float64Array.from({ length: n }, () => (variant === 'full' ? Math.random() * 2 - 1 : 0));
+      const ct = server.deserialize(client.encrypt({ re, im }, 0));
+      const b1 = bootstrap(server, ct, { variant });
+      expect(b1.level).toBe(params.bootstrapOutputLevel);
+      const p1 = precision(dec(b1), { re, im });
+      // (x)² at the output level; real and imaginary parts of the expected square computed in plain arithmetic.
+      const m = server.mul(b1, b1);
+      const sq = server.rescale(m);
+      const want = { re: re.map((r, i) => r * r - im[i]! * im[i]!), im: re.map((r, i) => 2 * r * im[i]!) };
+      const mx = Math.max(...want.re.map(Math.abs), ...want.im.map(Math.abs));
+      expect(mx).toBeLessThanOrEqual(2);
+      // |x²| ≤ 2 for complex inputs: the range option halves it on the way in (one level of the input).
+      const b2 = bootstrap(server, sq, { variant, range: variant === 'full' ? 2 : 1 });
+      const p2 = precision(dec(b2), want);
+      console.log(`cpu N12 ${variant}: bootstrap 1 ${p1.mean.toFixed(2)}/${p1.min.toFixed(2)} bits, x² then bootstrap 2 ${p2.mean.toFixed(2)}/${p2.min.toFixed(2)} bits (mean/worst)`);
+      expect(p1.mean).toBeGreaterThan(22);
+      expect(p1.min).toBeGreaterThan(19);
+      expect(p2.mean).toBeGreaterThan(20);
+      for (const c of [ct, b1, m, sq, b2]) server.free(c);
+    });
+  }
+
+  it('installBootstrap makes server.bootstrap(ct, range) run the circuit; the cache is the only live residue', () => {
+    installBootstrap(server, { variant: 'real' });
+    const n = params.slots;
+    const re = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    const ct = server.deserialize(client.encrypt({ re }, 0));
+    const out = server.bootstrap(ct, 1);
+    expect(precision(dec(out), { re }).mean).toBeGreaterThan(22);
+    server.free(ct);
+    server.free(out);
+    expect(server.liveCount()).toBe(cacheSize(server));
+    releaseCache(server);
+    expect(server.liveCount()).toBe(0);
+  });
+});
