@@ -7,6 +7,8 @@
  * (scores, SiLU inputs) are widened by 25 % of their width on each side; positive ones (mean squares, softmax
  * denominators) are divided/multiplied by 2. The softmax denominator is not calibrated at all: the softmax lowering derives its inverses' domains by analysis.
  */
+import { readFileSync } from 'node:fs';
+import { HecError } from '../ir/diagnostics.ts';
 import type { LlamaModel } from '../ir/model.ts';
 import { CALIBRATION_TEXTS } from './calibration-text.ts';
 import type { Interval, LayerRanges, ModelRanges } from './lower/ranges.ts';
@@ -48,6 +50,26 @@ function lcg(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296;
   };
+}
+
+/** Calibration sequences from a file: byte-level models read its bytes in chunks; others read token ids per line. */
+export function readCalibrationFile(path: string, byteLevel: boolean): number[][] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new HecError('HEC1040', `cannot read calibration file ${path}: ${(e as Error).message}`);
+  }
+  if (byteLevel) {
+    const out: number[][] = [];
+    for (let i = 0; i < bytes.length && out.length < 32; i += 160) out.push([...bytes.subarray(i, i + 160)]);
+    return out;
+  }
+  const seqs = bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/[\s,]+/).map(Number));
+  if (seqs.some((q) => q.some((t) => !Number.isInteger(t) || t < 0))) {
+    throw new HecError('HEC1040', `calibration file ${path} must hold non-negative integer token ids, one sequence per line`);
+  }
+  return seqs;
 }
 
 export function defaultCalibrationSequences(model: LlamaModel): number[][] {

@@ -12,14 +12,14 @@ import type { Module } from '../ir/module.ts';
 import type { CkksParams } from '../ir/params.ts';
 import { presetParams } from '../ir/presets.ts';
 import { isAttrDict, type AttrDict } from '../ir/types.ts';
-import { bootstrapPlacementPass } from '../passes/bootstrap-placement.ts';
+import { bootstrapPlacementPass, levelReserve } from '../passes/bootstrap-placement.ts';
 import { collectKeysPass } from '../passes/collect-keys.ts';
 import type { PassContext } from '../passes/pass.ts';
 import { polyApproxPass } from '../passes/poly-approx.ts';
 import { validatePlanPass } from '../passes/validate-plan.ts';
 import { paramsToAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
-import { calibrateRanges, defaultRanges } from './calibrate.ts';
+import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
 import { lowerDecodeStep, decodeGeometry } from './lower/decode-step.ts';
 import type { ModelRanges } from './lower/ranges.ts';
 import { loadLlamaSync } from './onnx/frontend.ts';
@@ -29,6 +29,8 @@ export interface CompileOptions {
   maxContext: number;
   allowInsecure?: boolean;
   calibrationSequences?: number[][];
+  /** A calibration file (see calibrate.ts readCalibrationFile); overrides calibrationSequences. */
+  calibrationFile?: string;
   /** Tokens run through `sim` to measure bootstrap input ranges (0 skips: ranges stay uncalibrated). */
   bootstrapCalibrationTokens?: number;
   onProgress?: (stage: string, detail?: string) => void;
@@ -68,7 +70,7 @@ function placeWithStateLevels(unplaced: Module, ctx: PassContext): Module {
     const summary = (ctx.notes.placement as Record<string, { state_outgoing_levels: Record<string, number> }>).decode_step!;
     let changed = false;
     for (const [name, out] of Object.entries(summary.state_outgoing_levels)) {
-      const want = Math.max(MIN_CACHE_LEVEL, out);
+      const want = Math.max(MIN_CACHE_LEVEL + levelReserve(ctx.params), out);
       if (stateLevels.get(name) !== want) {
         stateLevels.set(name, want);
         changed = true;
@@ -89,7 +91,9 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   progress('calibrate', graphOnly ? 'graph-only model: default ranges' : 'running the model in float64');
   const ranges = graphOnly
     ? defaultRanges(model, opts.maxContext)
-    : calibrateRanges(model, { maxContext: opts.maxContext, sequences: opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) });
+    : calibrateRanges(model, {
+        maxContext: opts.maxContext,
+        sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) });
 
   progress('lower', `${model.config.numLayers} layers, slots ${params.slots}`);
   const lowered = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges });

@@ -15,6 +15,7 @@
  */
 import { HecError } from '../ir/diagnostics.ts';
 import type { Func, Module, Op, Value } from '../ir/module.ts';
+import type { CkksParams } from '../ir/params.ts';
 import { opInfo, polyDepth } from '../ir/ops.ts';
 import type { Type } from '../ir/types.ts';
 import type { Pass, PassContext } from './pass.ts';
@@ -23,6 +24,8 @@ import type { Pass, PassContext } from './pass.ts';
 export const UNCALIBRATED_RANGE = 1;
 
 interface Placer {
+  /** Levels kept in reserve below every value (see levelReserve). */
+  reserve: number;
   out: Op[];
   fresh: (hint: string) => string;
   lb: number;
@@ -44,6 +47,15 @@ function minLevelFor(op: Op): number {
     default:
       return 0;
   }
+}
+
+/**
+ * Level 0 holds a message only up to q_0/(2Δ_0): with a bootstrapping chain (q_0 a few bits above Δ, for EvalMod
+ * precision) that is a handful of units, less than a residual stream or a logit. When the headroom is under 2^16
+ * every value is kept at level ≥ 1, so nothing but the final decryptable outputs could ever sit at level 0.
+ */
+export function levelReserve(params: CkksParams): number {
+  return params.firstPrimeBits - params.logScale[0]! - 1 < 16 ? 1 : 0;
 }
 
 function withLevel(t: Type, level: number): Type {
@@ -99,7 +111,7 @@ function placeOp(p: Placer, op: Op): void {
   if (op.name === 'ckks.nonlinear') {
     throw new HecError('HEC4201', `bootstrap-placement found ckks.nonlinear on %${op.results[0]!.name}`, { fix: 'run poly-approx first' });
   }
-  const need = minLevelFor(op);
+  const need = minLevelFor(op) + p.reserve;
   let operands = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
   operands = operands.map((v) => {
     if (v.type.kind !== 'ct' || v.type.level! >= need) return v;
@@ -108,6 +120,13 @@ function placeOp(p: Placer, op: Op): void {
     for (const [orig, cur] of p.bootstrapped) if (cur === v) p.bootstrapped.set(orig, b);
     return b;
   });
+  for (const v of operands) {
+    if (v.type.kind === 'ct' && v.type.level! < need) {
+      throw new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels but a bootstrap delivers only ${p.lb}`, {
+        fix: 'use parameters with more levels after bootstrapping, or lower the polynomial degree',
+      });
+    }
+  }
   const ctLevels = operands.filter((v) => v.type.kind === 'ct').map((v) => v.type.level!);
   if (op.name !== 'ckks.return' && ctLevels.length > 1) {
     const target = Math.min(...ctLevels);
@@ -157,7 +176,7 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
     used.add(n);
     return n;
   };
-  const p: Placer = { out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
+  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
   const outgoing = new Map<string, number>();
   for (const op of func.ops) {
     if (op.name === 'ckks.return') placeReturn(p, func, op, stateLevels, outgoing);

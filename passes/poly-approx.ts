@@ -19,6 +19,7 @@ import { polyDepth } from '../ir/ops.ts';
 import type { AttrDict } from '../ir/types.ts';
 import { fitToTolerance, type ChebyshevSeries } from './approx/chebyshev.ts';
 import { IrBuilder } from './kernels/builder.ts';
+import { levelReserve } from './bootstrap-placement.ts';
 import type { Pass, PassContext } from './pass.ts';
 
 /**
@@ -28,7 +29,17 @@ import type { Pass, PassContext } from './pass.ts';
 const EXP_REL_TOL = 1e-8;
 const SILU_REL_TOL = 1e-5;
 const INV_REL_TOL = 1e-6;
-const MAX_DEGREE = 127;
+const MAX_DEGREE_CAP = 127;
+
+/** The largest degree 2^k − 1 whose depth fits between two bootstraps (one polynomial never straddles one). */
+function maxDegreeFor(ctx: PassContext): number {
+  const lb = ctx.params.bootstrapOutputLevel;
+  const budget = (lb >= 0 ? lb : ctx.params.levels) - levelReserve(ctx.params);
+  let d = 1;
+  while (2 * d + 1 <= MAX_DEGREE_CAP && polyDepth(2 * d + 1) <= budget) d = 2 * d + 1;
+  return d;
+}
+let MAX_DEGREE = MAX_DEGREE_CAP;
 
 export interface ApproximationRecord {
   value: string;
@@ -175,6 +186,7 @@ export const polyApproxPass: Pass = {
     'degree, Newton steps, depth and measured worst error of each approximation are recorded for the plan header.',
   run(module: Module, ctx: PassContext) {
     const records: ApproximationRecord[] = [];
+    MAX_DEGREE = maxDegreeFor(ctx);
     for (const f of module.funcs) runOnFunc(f, ctx.params.slots, records);
     ctx.notes.approximations = records;
   },

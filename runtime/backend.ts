@@ -88,6 +88,12 @@ export interface ServerContext {
    */
   bootstrap(a: Ciphertext, range?: number): Ciphertext;
 
+  /**
+   * Optional fused `ckks.poly`: Σ c_k T_k(u), u = (2x − a − b)/(b − a), consuming exactly ir/ops.ts polyDepth levels
+   * and landing on the canonical scale. Backends without it get runtime/poly-eval.ts (the same result from primitives).
+   */
+  evalChebyshev?(a: Ciphertext, coeffs: readonly number[], domain: readonly [number, number]): Ciphertext;
+
   free(v: Ciphertext | Plaintext): void;
   /** Number of live ciphertexts and plaintexts, for leak tests. */
   liveCount(): number;

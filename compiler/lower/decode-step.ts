@@ -152,9 +152,12 @@ class DecodeLowering {
     const laterDomain: [number, number] = [(1 - rho) ** 2 / n, (1 + rho) ** 2];
     const clean = (ci: number): Layout => ({ kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity, clean: true });
     const allTokens: Layout = { kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: 0, capacity: geo.capacity, clean: true };
+    // The mask is applied before the exponential too: junk slots (partial sums of other features) may lie far outside
+    // the polynomial's domain, where it explodes and would wrap the ciphertext modulus, corrupting every slot.
     let z = scores.map((s, ci) => {
-      const e = b.nonlinear(s, { fn: 'exp', domain: [lo, hi], pre_scale: sigma, pre_shift: -sigma * hi });
       const valid = b.encode({ kind: 'head_mask', block: geo.block, head_dim: c.headDim, heads: c.numKvHeads, base: ci * geo.capacity, capacity: geo.capacity }, clean(ci));
+      const inDomain = b.mulPlain(s, valid, clean(ci));
+      const e = b.nonlinear(inDomain, { fn: 'exp', domain: [lo, hi], pre_scale: sigma, pre_shift: -sigma * hi });
       return b.mulPlain(e, valid, clean(ci), `${hint}_exp${ci}`);
     });
     const total = (vals: Value[]) => {

@@ -12,6 +12,7 @@
  * bootstrap), to exercise a plan's precision budget without a real engine.
  */
 import { HecError } from '../../../ir/diagnostics.ts';
+import { polyDepth } from '../../../ir/ops.ts';
 import type { CkksParams } from '../../../ir/params.ts';
 import type {
   Backend,
@@ -82,6 +83,15 @@ class Noise {
       im[i]! += r * Math.sin(t);
     }
   }
+}
+
+function maxAbs(re: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < re.length; i++) {
+    const v = Math.abs(re[i]!);
+    if (v > m || Number.isNaN(v)) m = v;
+  }
+  return m;
 }
 
 /** Largest complex modulus over the slots (the wrap-around check needs only this). */
@@ -185,6 +195,17 @@ class SimServer implements ServerContext {
     this.rotations = new Set(keys.rotations.map((k) => normRotation(k, params.slots)));
     // A different stream from the client's so seeded client and server noise are not correlated.
     this.noise = new Noise({ ...opts, seed: opts.seed === undefined ? undefined : opts.seed + 1 });
+    this.zero = new Float64Array(params.slots);
+    this.realFastPath = opts.noiseBits === undefined;
+  }
+  /**
+   * Real values (hec's activations, weights and masks) share this read-only all-zero imaginary part, and every op on
+   * two real operands skips the imaginary arithmetic. Only used without noise (noise makes imaginary parts nonzero).
+   */
+  private readonly zero: Float64Array;
+  private readonly realFastPath: boolean;
+  private isReal(...vs: SimValue[]): boolean {
+    return vs.every((v) => v.im === this.zero);
   }
 
   private make(kind: 'ct' | 'pt', re: Float64Array, im: Float64Array, level: number, scale: number): SimValue {
@@ -209,18 +230,78 @@ class SimServer implements ServerContext {
       throw new HecError(E_MISSING_KEY, `${op}: no ${what} key among the evaluation keys`, { fix: 'list it in the plan header KeyRequest' });
     }
   }
-  private fresh(): { re: Float64Array; im: Float64Array } {
-    return { re: new Float64Array(this.params.slots), im: new Float64Array(this.params.slots) };
+  /**
+   * Arrays for a result. Every caller overwrites every slot, so recycled arrays (returned by free()) are safe and
+   * spare the garbage collector the ~0.5 MB per op a 2^16-ring step would otherwise churn through.
+   */
+  private fresh(real = false): { re: Float64Array; im: Float64Array } {
+    const n = this.params.slots;
+    const re = this.pool.pop() ?? new Float64Array(n);
+    return { re, im: real && this.realFastPath ? this.zero : (this.pool.pop() ?? new Float64Array(n)) };
+  }
+  private readonly pool: Float64Array[] = [];
+  private recycle(v: SimValue): void {
+    for (const a of [v.re, v.im]) if (a !== this.zero && a.length === this.params.slots && this.pool.length < 256) this.pool.push(a);
+  }
+
+  /**
+   * Fused `ckks.poly`: the Chebyshev series evaluated per slot by Clenshaw's recurrence (complex arithmetic), with
+   * the level cost of ir/ops.ts polyDepth and the canonical output scale — exactly what runtime/poly-eval.ts computes
+   * from primitives (test/unit/runtime/poly-eval.test.ts checks the two agree), at a fraction of the ops.
+   */
+  evalChebyshev(a: Ciphertext, coeffs: readonly number[], domain: readonly [number, number]): Ciphertext {
+    const x = this.ct(a, 'evalChebyshev');
+    const depth = polyDepth(coeffs.length - 1);
+    if (x.level < depth) {
+      throw new HecError(E_LEVEL, `poly: degree ${coeffs.length - 1} needs ${depth} levels, the input has ${x.level}`, { fix: 'bootstrap earlier' });
+    }
+    if (!sameScale(x.scale, canonicalScale(this.params, x.level))) {
+      throw new HecError(E_SCALE_MISMATCH, 'poly: input is not at its level\'s canonical scale', { fix: 'rescale first' });
+    }
+    const [lo, hi] = domain;
+    const real = this.isReal(x);
+    const { re, im } = this.fresh(real);
+    const d = coeffs.length - 1;
+    if (real) {
+      for (let i = 0; i < re.length; i++) {
+        const u = (2 * x.re[i]! - lo - hi) / (hi - lo);
+        let b1 = 0, b2 = 0;
+        for (let k = d; k >= 1; k--) {
+          const t = 2 * u * b1 - b2 + coeffs[k]!;
+          b2 = b1;
+          b1 = t;
+        }
+        re[i] = u * b1 - b2 + coeffs[0]!;
+      }
+      const level = x.level - depth;
+      return this.result('poly', re, im, level, canonicalScale(this.params, level));
+    }
+    for (let i = 0; i < re.length; i++) {
+      const ur = (2 * x.re[i]! - lo - hi) / (hi - lo);
+      const ui = (2 * x.im[i]!) / (hi - lo);
+      let b1r = 0, b1i = 0, b2r = 0, b2i = 0;
+      for (let k = d; k >= 1; k--) {
+        const tr = 2 * (ur * b1r - ui * b1i) - b2r + coeffs[k]!;
+        const ti = 2 * (ur * b1i + ui * b1r) - b2i;
+        b2r = b1r; b2i = b1i; b1r = tr; b1i = ti;
+      }
+      re[i] = ur * b1r - ui * b1i - b2r + coeffs[0]!;
+      im[i] = ur * b1i + ui * b1r - b2i;
+    }
+    this.noise.add(re, im);
+    const level = x.level - depth;
+    return this.result('poly', re, im, level, canonicalScale(this.params, level));
   }
   /** Result of an op that may grow values: wrap-around check, then register. */
   private result(op: string, re: Float64Array, im: Float64Array, level: number, scale: number): SimValue {
-    checkMagnitude(this.params, op, level, scale, maxModulus(re, im));
+    checkMagnitude(this.params, op, level, scale, im === this.zero ? maxAbs(re) : maxModulus(re, im));
     return this.make('ct', re, im, level, scale);
   }
 
   deserialize(bytes: Uint8Array): Ciphertext {
     const r = decodeCiphertext(this.params, bytes);
-    return this.make('ct', r.re, r.im, r.level, r.scale);
+    const real = this.realFastPath && r.im.every((v) => v === 0);
+    return this.make('ct', r.re, real ? this.zero : r.im, r.level, r.scale);
   }
   serialize(ct: Ciphertext): Uint8Array {
     return encodeCiphertext(this.params, this.ct(ct, 'serialize'));
@@ -231,7 +312,8 @@ class SimServer implements ServerContext {
     checkScaleCapacity(this.params, 'encode', level, scale);
     const { re, im } = slotArrays(this.params, values, 'encode');
     checkMagnitude(this.params, 'encode', level, scale, maxModulus(re, im));
-    return this.make('pt', re, im, level, scale);
+    const real = this.realFastPath && values.im === undefined;
+    return this.make('pt', re, real ? this.zero : im, level, scale);
   }
 
   add(a: Ciphertext, b: Ciphertext): Ciphertext {
@@ -244,20 +326,26 @@ class SimServer implements ServerContext {
     const x = this.ct(a, op);
     const y = this.ct(b, op);
     checkSameLevelScale(op, x, y);
-    const { re, im } = this.fresh();
-    for (let i = 0; i < re.length; i++) {
-      re[i] = x.re[i]! + sign * y.re[i]!;
-      im[i] = x.im[i]! + sign * y.im[i]!;
+    const real = this.isReal(x, y);
+    const { re, im } = this.fresh(real);
+    if (real) {
+      const xr = x.re, yr = y.re;
+      if (sign === 1) for (let i = 0; i < re.length; i++) re[i] = xr[i]! + yr[i]!;
+      else for (let i = 0; i < re.length; i++) re[i] = xr[i]! - yr[i]!;
+    } else {
+      for (let i = 0; i < re.length; i++) {
+        re[i] = x.re[i]! + sign * y.re[i]!;
+        im[i] = x.im[i]! + sign * y.im[i]!;
+      }
     }
     return this.result(op, re, im, x.level, x.scale);
   }
   negate(a: Ciphertext): Ciphertext {
     const x = this.ct(a, 'negate');
-    const { re, im } = this.fresh();
-    for (let i = 0; i < re.length; i++) {
-      re[i] = -x.re[i]!;
-      im[i] = -x.im[i]!;
-    }
+    const real = this.isReal(x);
+    const { re, im } = this.fresh(real);
+    for (let i = 0; i < re.length; i++) re[i] = -x.re[i]!;
+    if (!real) for (let i = 0; i < im.length; i++) im[i] = -x.im[i]!;
     return this.make('ct', re, im, x.level, x.scale);
   }
   addPlain(a: Ciphertext, p: Plaintext): Ciphertext {
@@ -288,14 +376,20 @@ class SimServer implements ServerContext {
   private complexMul(op: string, x: SimValue, y: SimValue, noisy: boolean): Ciphertext {
     const scale = x.scale * y.scale;
     checkScaleCapacity(this.params, op, x.level, scale);
-    const { re, im } = this.fresh();
-    for (let i = 0; i < re.length; i++) {
-      const ar = x.re[i]!;
-      const ai = x.im[i]!;
-      const br = y.re[i]!;
-      const bi = y.im[i]!;
-      re[i] = ar * br - ai * bi;
-      im[i] = ar * bi + ai * br;
+    const real = this.isReal(x, y);
+    const { re, im } = this.fresh(real);
+    if (real) {
+      const xr = x.re, yr = y.re;
+      for (let i = 0; i < re.length; i++) re[i] = xr[i]! * yr[i]!;
+    } else {
+      for (let i = 0; i < re.length; i++) {
+        const ar = x.re[i]!;
+        const ai = x.im[i]!;
+        const br = y.re[i]!;
+        const bi = y.im[i]!;
+        re[i] = ar * br - ai * bi;
+        im[i] = ar * bi + ai * br;
+      }
     }
     if (noisy) this.noise.add(re, im);
     return this.result(op, re, im, x.level, scale);
@@ -306,7 +400,7 @@ class SimServer implements ServerContext {
     const cq = quantise(c, x.scale);
     const re = new Float64Array(x.re.length);
     for (let i = 0; i < re.length; i++) re[i] = x.re[i]! + cq;
-    return this.result('addConst', re, x.im.slice(), x.level, x.scale);
+    return this.result('addConst', re, this.isReal(x) ? this.zero : x.im.slice(), x.level, x.scale);
   }
   mulConst(a: Ciphertext, c: number, scale: number): Ciphertext {
     const x = this.ct(a, 'mulConst');
@@ -315,11 +409,10 @@ class SimServer implements ServerContext {
     const outScale = x.scale * scale;
     checkScaleCapacity(this.params, 'mulConst', x.level, outScale);
     const cq = quantise(c, scale);
-    const { re, im } = this.fresh();
-    for (let i = 0; i < re.length; i++) {
-      re[i] = x.re[i]! * cq;
-      im[i] = x.im[i]! * cq;
-    }
+    const real = this.isReal(x);
+    const { re, im } = this.fresh(real);
+    for (let i = 0; i < re.length; i++) re[i] = x.re[i]! * cq;
+    if (!real) for (let i = 0; i < im.length; i++) im[i] = x.im[i]! * cq;
     return this.result('mulConst', re, im, x.level, outScale);
   }
   rescale(a: Ciphertext): Ciphertext {
@@ -330,7 +423,7 @@ class SimServer implements ServerContext {
     const scale = x.scale / Number(this.params.q[x.level]!);
     checkScaleCapacity(this.params, 'rescale', x.level - 1, scale);
     const re = x.re.slice();
-    const im = x.im.slice();
+    const im = this.isReal(x) ? this.zero : x.im.slice();
     this.noise.add(re, im);
     return this.make('ct', re, im, x.level - 1, scale);
   }
@@ -346,7 +439,7 @@ class SimServer implements ServerContext {
         fix: 'rescale before dropping levels',
       });
     }
-    return this.result('levelDrop', x.re.slice(), x.im.slice(), level, canonicalScale(this.params, level));
+    return this.result('levelDrop', x.re.slice(), this.isReal(x) ? this.zero : x.im.slice(), level, canonicalScale(this.params, level));
   }
   rotate(a: Ciphertext, k: number): Ciphertext {
     const x = this.ct(a, 'rotate');
@@ -355,14 +448,17 @@ class SimServer implements ServerContext {
   private rotateOne(x: SimValue, k: number): SimValue {
     const n = this.params.slots;
     const s = normRotation(k, n);
-    if (s === 0) return this.make('ct', x.re.slice(), x.im.slice(), x.level, x.scale);
+    const real = this.isReal(x);
+    if (s === 0) return this.make('ct', x.re.slice(), real ? this.zero : x.im.slice(), x.level, x.scale);
     this.need(this.rotations.has(s), 'rotate', `rotation-by-${s}`);
-    const { re, im } = this.fresh();
+    const { re, im } = this.fresh(real);
     // Left rotation out[i] = in[(i+s) mod n]: the tail from s moves to the front, the head wraps to the back.
     re.set(x.re.subarray(s), 0);
     re.set(x.re.subarray(0, s), n - s);
-    im.set(x.im.subarray(s), 0);
-    im.set(x.im.subarray(0, s), n - s);
+    if (!real) {
+      im.set(x.im.subarray(s), 0);
+      im.set(x.im.subarray(0, s), n - s);
+    }
     this.noise.add(re, im);
     return this.make('ct', re, im, x.level, x.scale);
   }
@@ -405,7 +501,7 @@ class SimServer implements ServerContext {
       });
     }
     const re = x.re.slice();
-    const im = x.im.slice();
+    const im = this.isReal(x) ? this.zero : x.im.slice();
     this.noise.add(re, im);
     return this.make('ct', re, im, out, canonicalScale(this.params, out));
   }
@@ -415,6 +511,7 @@ class SimServer implements ServerContext {
     if (v.freed) throw new HecError(E_FREED, 'free: value freed twice');
     v.freed = true;
     this.live.delete(v);
+    this.recycle(v);
   }
   liveCount(): number {
     return this.live.size;

@@ -1,0 +1,59 @@
+/**
+ * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap`.
+ */
+import { HecError } from '../../ir/diagnostics.ts';
+import { ALL_PASSES } from '../../passes/registry.ts';
+import { listBackends } from '../../runtime/registry.ts';
+import type { CommandSpec } from '../args.ts';
+
+export const passesCommand: CommandSpec = {
+  name: 'passes',
+  summary: 'list the compiler passes, in pipeline order, with what each requires and ensures',
+  usage: 'hec passes',
+  options: [],
+  async run() {
+    for (const p of ALL_PASSES) process.stdout.write(`${p.name}\n  ${p.summary}\n  ${p.description}\n\n`);
+    return 0;
+  },
+};
+
+export const backendsCommand: CommandSpec = {
+  name: 'backends',
+  summary: 'list the runtime backends and whether each loads on this machine (and why not)',
+  usage: 'hec backends',
+  options: [],
+  async run() {
+    for (const b of await listBackends()) {
+      const r = b as unknown as { name: string; available: boolean; reason?: string; description?: string };
+      process.stdout.write(`${r.name.padEnd(5)} ${r.available ? 'available' : `unavailable: ${r.reason ?? ''}`}${r.description ? `  — ${r.description}` : ''}\n`);
+    }
+    return 0;
+  },
+};
+
+export const benchCommand: CommandSpec = {
+  name: 'bench',
+  summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal) or `bootstrap`',
+  usage: 'hec bench ckks|bootstrap [--json] [--threads N]',
+  options: [
+    { name: 'json', type: 'boolean', help: 'JSON lines only' },
+    { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all)' },
+    { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
+  ],
+  async run({ positional, opts }) {
+    const what = positional[0];
+    const threads = typeof opts.threads === 'number' ? [opts.threads] : undefined;
+    if (what === 'ckks') {
+      const { runCkksBench } = await import('./bench-ckks.ts');
+      const logNs = typeof opts['log-n'] === 'string' ? opts['log-n'].split(',').map(Number) : undefined;
+      await runCkksBench({ json: opts.json === true, threads, logNs });
+      return 0;
+    }
+    if (what === 'bootstrap') {
+      const { runBootstrapBench } = await import('./bench-bootstrap.ts');
+      await runBootstrapBench({ json: opts.json === true, threads: threads?.[0] });
+      return 0;
+    }
+    throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`);
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * @fileoverview `hec run PLAN|MODEL.onnx`: private decoding, token by token, through the decode plan.
+ *
+ * The prompt is run position by position (each step appends to the encrypted KV cache), then greedy decoding.
+ * `--max-new-tokens 0` only scores the given tokens (teacher forcing). Output: progress on stderr, and either the
+ * generated text/ids or (`--json`) one JSON object with `generated` and `positions` [{input, top1, ms, logits?}].
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { HecError } from '../../ir/diagnostics.ts';
+import { insecureBanner } from '../../ir/params.ts';
+import { isAttrDict } from '../../ir/types.ts';
+import { resolveBackend } from '../../runtime/registry.ts';
+import { readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
+import { DecodeSession } from '../../runtime/session.ts';
+import type { CommandSpec } from '../args.ts';
+import { compileModel } from '../driver.ts';
+import { loadLlamaSync } from '../onnx/frontend.ts';
+import { weightStore } from '../weights.ts';
+import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
+import { stderrProgress } from './progress.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+function argmax(v: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+function parseTokens(text: string): number[] {
+  const ids = text.split(/[\s,]+/).filter((t) => t !== '').map(Number);
+  if (ids.length === 0 || ids.some((t) => !Number.isInteger(t) || t < 0)) {
+    throw new HecError('HEC0003', `--tokens expects comma-separated non-negative integers, got '${text}'`);
+  }
+  return ids;
+}
+
+/** Compile an ONNX model once per (model bytes, options), caching the plan under .hec-cache/. */
+async function planForModel(model: string, opts: Record<string, unknown>, progress: (s: string, d?: string) => void): Promise<string> {
+  const co = compileOptionsFrom(opts, progress);
+  const sha = createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 16);
+  const dir = resolve('.hec-cache');
+  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}.plan`);
+  if (existsSync(out)) {
+    progress('plan', `reusing ${out}`);
+    return out;
+  }
+  mkdirSync(dir, { recursive: true });
+  const r = await compileModel(model, co);
+  (r.module.attrs.model as Record<string, unknown>).path = resolve(model);
+  writePlan(out, r.module);
+  progress('plan', `compiled to ${out}`);
+  return out;
+}
+
+function modelPathOf(plan: Plan, planPath: string, override: unknown): string {
+  if (typeof override === 'string') return override;
+  const m = plan.module.attrs.model;
+  const p = isAttrDict(m) && typeof m.path === 'string' ? m.path : '';
+  return isAbsolute(p) ? p : resolve(dirname(planPath), p);
+}
+
+export const runCommand: CommandSpec = {
+  name: 'run',
+  summary: 'run private decoding through a plan (or compile an ONNX model first) on a backend',
+  usage: 'hec run [PLAN | MODEL.onnx] (--prompt TEXT | --tokens ID,ID,…) [--max-new-tokens N] [--backend NAME] [--json] [--logits]',
+  description:
+    `Without a file, runs the bundled ${DEFAULT_MODEL}. Backends: sim (slot-exact simulation, no encryption),\n` +
+    'seal (node-seal, shallow plans only), cpu (native RNS-CKKS), cuda (where built). The client encrypts each token,\n' +
+    'the server runs the step with the KV cache encrypted, the client decrypts the logits.',
+  options: [
+    { name: 'prompt', type: 'string', arg: 'TEXT', help: 'prompt text (byte-level models, vocab 256)' },
+    { name: 'tokens', type: 'string', arg: 'IDS', help: 'prompt token ids, comma-separated' },
+    { name: 'max-new-tokens', type: 'number', default: 16, arg: 'N', help: 'greedy tokens to generate (0 = score the given tokens only)' },
+    { name: 'backend', type: 'string', default: 'sim', arg: 'NAME', help: 'sim | seal | cpu | cuda | auto' },
+    { name: 'model', type: 'string', arg: 'FILE', help: 'the ONNX model a plan was compiled from (default: the path in the plan header)' },
+    { name: 'json', type: 'boolean', help: 'print one JSON object: generated, positions [{input, top1, ms}]' },
+    { name: 'logits', type: 'boolean', help: 'with --json, add every position\'s logits' },
+    ...COMPILE_OPTIONS,
+    { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
+  ],
+  async run({ positional, opts }) {
+    const json = opts.json === true;
+    const progress = stderrProgress(opts.quiet === true);
+    const target = positional[0] ?? DEFAULT_MODEL;
+    if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
+    const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
+    const plan = readPlan(planPath);
+    const vocab = ((plan.module.attrs.model as Record<string, Record<string, number>>).config ?? {}).vocab_size ?? 0;
+    let prompt: number[];
+    if (typeof opts.tokens === 'string') prompt = parseTokens(opts.tokens);
+    else if (typeof opts.prompt === 'string') {
+      if (vocab !== 256) throw new HecError('HEC0005', `--prompt needs a byte-level model (vocab 256); this one has vocab ${vocab}`, { fix: 'pass --tokens with token ids' });
+      prompt = [...Buffer.from(opts.prompt, 'utf8')];
+    } else throw new HecError('HEC0001', 'hec run needs --prompt TEXT or --tokens IDS');
+    if (prompt.length === 0) throw new HecError('HEC0003', 'the prompt is empty');
+    const maxNew = Number(opts['max-new-tokens']);
+    if (!Number.isInteger(maxNew) || maxNew < 0) throw new HecError('HEC0003', `--max-new-tokens must be a non-negative integer`);
+
+    const modelPath = modelPathOf(plan, planPath, opts.model);
+    if (!existsSync(modelPath)) throw new HecError('HEC5030', `the plan's model ${modelPath} is not there`, { fix: 'pass --model FILE' });
+    const model = loadLlamaSync(modelPath);
+    const expected = (plan.module.attrs.model as Record<string, unknown>).sha256;
+    if (model.source.sha256 !== expected) {
+      throw new HecError('HEC5033', `${modelPath} is not the model this plan was compiled from (sha256 differs)`, { fix: 'recompile the plan for this model' });
+    }
+    const weights = weightStore(model);
+    const backend = await resolveBackend([String(opts.backend)]);
+    if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
+    if (backend.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
+    progress('keys', `generating evaluation keys on ${backend.name}`);
+    const session = await DecodeSession.create(plan, backend, weights);
+    const positions: { input: number; top1: number; ms: number; logits?: number[] }[] = [];
+    const generated: number[] = [];
+    const total = prompt.length + Math.max(0, maxNew - 1);
+    const t0 = Date.now();
+    try {
+      let input = prompt[0]!;
+      for (let i = 0; i < total; i++) {
+        const t = Date.now();
+        const logits = session.step(input);
+        const top1 = argmax(logits);
+        const entry: (typeof positions)[number] = { input, top1, ms: Date.now() - t };
+        if (opts.logits) entry.logits = [...logits];
+        positions.push(entry);
+        if (i + 1 >= prompt.length && generated.length < maxNew) generated.push(top1);
+        input = i + 1 < prompt.length ? prompt[i + 1]! : top1;
+        if (!json) progress("position", `${i + 1}/${total}: input ${entry.input} → top1 ${top1} (${entry.ms} ms)`);
+      }
+    } finally {
+      session.dispose();
+    }
+    const result = {
+      plan: planPath,
+      backend: backend.name,
+      encrypted: backend.name !== 'sim',
+      params: plan.params.name,
+      prompt,
+      generated,
+      generated_text: vocab === 256 ? Buffer.from(generated).toString('latin1') : undefined,
+      positions,
+      total_ms: Date.now() - t0,
+    };
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`generated ids: ${generated.join(',')}\n`);
+      if (vocab === 256) process.stdout.write(`generated text: ${JSON.stringify(Buffer.from(generated).toString('latin1'))}\n`);
+      process.stdout.write(`${positions.length} positions in ${(result.total_ms / 1000).toFixed(1)} s on ${backend.name}\n`);
+    }
+    return 0;
+  },
+};
