@@ -14,6 +14,7 @@ import sealPkg from 'node-seal';
 import type { SEALLibrary } from 'node-seal/implementation/seal.js';
 
 import { makeParams, type CkksParams } from '../../ir/params.ts';
+import { PRESETS } from '../../ir/presets.ts';
 import { loadCpuNative, cpuNotBuiltReason, nativeContext, type NativeObject } from '../../runtime/backends/cpu/index.ts';
 
 export interface CkksBenchOptions {
@@ -27,6 +28,8 @@ export interface CkksBenchOptions {
   threads?: number[];
   /** Timed repetitions per op (default: 9 at logN ≤ 15, 5 at 16). */
   runs?: number;
+  /** Extra cpu-only runs at named presets (e.g. N16_BOOT with its 55-bit chain); default none. */
+  presets?: string[];
   /** Line sink (default console.log). */
   print?: (line: string) => void;
 }
@@ -206,6 +209,13 @@ export async function runCkksBench(opts: CkksBenchOptions = {}): Promise<CkksBen
         }
       }
     }
+  }
+  for (const name of opts.presets ?? []) {
+    const lit = PRESETS[name];
+    if (lit === undefined) throw new Error(`HEC6002: unknown parameter preset '${name}'`);
+    const params = makeParams({ ...lit, secretHammingWeight: 0 });
+    note(`preset ${name}: logN ${params.logN}, ${params.q.length} Q limbs (${params.scalePrimeBits}-bit), ${params.p.length} special, dnum ${params.dnum}`);
+    await benchCpu(params, threads, opts.runs ?? 5, emit, keys);
   }
   return result;
 }
