@@ -44,7 +44,10 @@ struct SwitchKey {
 };
 struct EvalKeys {
   std::unique_ptr<SwitchKey> relin;
-  std::map<u64, SwitchKey> galois;  // Galois element -> key (conjugation = 2N-1)
+  // Galois element g -> key switching s to σ_g^-1(s) (conjugation = 2N-1). Rotating then needs no permuted digits:
+  // (u0, u1) = KS(c1) decrypts under σ_g^-1(s) to c1·s, so σ_g(c0 + u0, u1) decrypts under s to σ_g(m) and only the
+  // two outputs are permuted (Lattigo does the same), instead of every extended digit.
+  std::map<u64, SwitchKey> galois;
 };
 // A polynomial decomposed for key switching: one extended digit per entry, NTT form over Q_level ∪ P.
 struct Decomposed {
@@ -67,13 +70,15 @@ class CkksContext {
 
   u64 galois_rot(long k) const;  // 5^k mod 2N (left rotation by k)
   u64 galois_conj() const { return 2 * rc.N - 1; }
+  u64 galois_inv(u64 g) const;  // g^-1 mod 2N
   const std::vector<uint32_t>& perm(u64 g) const;  // NTT-domain index map of X -> X^g
 
   // Keys.
   std::unique_ptr<SecretKey> gen_secret(int hamming) const;
   void secret_from_coeffs(SecretKey& sk) const;  // fill sk.s from sk.coeffs
   std::unique_ptr<PublicKey> gen_public(const SecretKey& sk) const;
-  SwitchKey gen_switch(const SecretKey& sk, const RnsPoly& s_from) const;
+  // Key switching from s_from to s_to (both NTT form over Q_L ∪ P).
+  SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) const;
   std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const;
 
   // Encoding and encryption.
@@ -103,9 +108,8 @@ class CkksContext {
 
   // Key switching internals (public for tests and benchmarks).
   Decomposed decompose(const RnsPoly& a) const;
-  // Σ_j σ(d_j)·key_j, ModDown'ed to Q_level; perm = nullptr for the identity.
-  void ks_inner(const Decomposed& dec, const SwitchKey& key, const std::vector<uint32_t>* perm, RnsPoly& out0,
-                RnsPoly& out1) const;
+  // Σ_j d_j·key_j, ModDown'ed to Q_level.
+  void ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly& out0, RnsPoly& out1) const;
   Ciphertext apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const;
 
   // Bytes.

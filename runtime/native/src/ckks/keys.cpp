@@ -137,7 +137,19 @@ std::unique_ptr<PublicKey> CkksContext::gen_public(const SecretKey& sk) const {
   return pk;
 }
 
-SwitchKey CkksContext::gen_switch(const SecretKey& sk, const RnsPoly& s_from) const {
+u64 CkksContext::galois_inv(u64 g) const {
+  const u64 M = 2 * rc.N;
+  // The odd residues mod 2N form a group of order N, so g^(N-1) = g^-1.
+  u64 r = 1, b = g % M, e = rc.N - 1;
+  while (e) {
+    if (e & 1) r = (r * b) % M;
+    b = (b * b) % M;
+    e >>= 1;
+  }
+  return r;
+}
+
+SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) const {
   const size_t N = rc.N;
   const int nl = rc.L + 1 + rc.K;
   const int ndig = (rc.L + 1 + alpha - 1) / alpha;
@@ -151,7 +163,7 @@ SwitchKey CkksContext::gen_switch(const SecretKey& sk, const RnsPoly& s_from) co
       const int g = rc.gidx(a, (int)l);
       const Modulus& m = rc.mod(g);
       u64* bb = b.limb((int)l);
-      const u64 *aa = a.limb((int)l), *s = sk.s.limb((int)l);
+      const u64 *aa = a.limb((int)l), *s = s_to.limb((int)l);
       for (size_t k = 0; k < N; k++) bb[k] = submod(bb[k], m.mul(aa[k], s[k]), m.q);
       // Gadget: P·s_from on the primes of digit j only (so Σ_j digit_j·g_j ≡ P·x mod Q·P).
       if ((int)l < rc.L + 1 && (int)l / alpha == j) {
@@ -177,19 +189,19 @@ std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin,
       u64* d = s2.limb((int)l);
       for (size_t k = 0; k < N; k++) d[k] = m.mul(s[k], s[k]);
     });
-    ek->relin = std::make_unique<SwitchKey>(gen_switch(sk, s2));
+    ek->relin = std::make_unique<SwitchKey>(gen_switch(sk.s, s2));
   }
   for (u64 g : galois) {
     if (ek->galois.count(g)) continue;
     if ((g & 1) == 0 || g >= 2 * N) throw HecErr("HEC5110", "invalid Galois element " + std::to_string(g));
-    const auto& pm = perm(g);
-    RnsPoly sg(N, rc.L + 1, rc.K);
+    const auto& pm = perm(galois_inv(g));
+    RnsPoly sg(N, rc.L + 1, rc.K);  // σ_g^-1(s)
     for (int l = 0; l < sg.limbs(); l++) {
       const u64* s = sk.s.limb(l);
       u64* d = sg.limb(l);
       for (size_t k = 0; k < N; k++) d[k] = s[pm[k]];
     }
-    ek->galois.emplace(g, gen_switch(sk, sg));
+    ek->galois.emplace(g, gen_switch(sg, sk.s));
   }
   return ek;
 }

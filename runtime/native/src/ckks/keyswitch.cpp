@@ -4,7 +4,8 @@
 // Hoisting (Halevi–Shoup, "Faster homomorphic linear transformations in HElib", Crypto 2018; Bossuat et al. 2021):
 // the automorphism X -> X^g permutes coefficients up to sign, so it commutes with the per-coefficient digit
 // extension (up to a multiple of the digit modulus, i.e. another valid decomposition). One decomposition of c1 thus
-// serves every rotation; each rotation only permutes the NTT-domain digits while multiplying with its key.
+// serves every rotation. Galois keys switch to σ_g^-1(s) (see EvalKeys), so each rotation is a plain inner product
+// with its key, a ModDown, and one permutation of the two output polynomials.
 #include "../ring/mac.h"
 #include "../ring/pool.h"
 #include "ckks.h"
@@ -48,8 +49,7 @@ Decomposed CkksContext::decompose(const RnsPoly& a) const {
   return dec;
 }
 
-void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const std::vector<uint32_t>* perm,
-                           RnsPoly& out0, RnsPoly& out1) const {
+void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly& out0, RnsPoly& out1) const {
   const size_t N = rc.N;
   const int nq = dec.level + 1, K = rc.K, nl = nq + K;
   const size_t nd = dec.d.size();
@@ -66,7 +66,7 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
     u128 s0[BMAX], s1[BMAX];
     if (m.q < (1ull << 50) && mac52_available()) {
       // Digits and key residues < 2^50: IFMA multiply-accumulate over the digits, one reduction per coefficient.
-      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX], xs[BMAX];
+      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX];
       for (size_t n0 = 0; n0 < N; n0 += B) {
         std::fill(lo0, lo0 + B, 0);
         std::fill(hi0, hi0 + B, 0);
@@ -82,12 +82,7 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
           }
           const u64* x = dec.d[j].limb(l);
           const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
-          if (perm) {  // gather the permuted digit once, use it for both key halves
-            const uint32_t* pm = perm->data() + n0;
-            for (size_t n = 0; n < B; n++) xs[n] = x[pm[n]];
-            mac52_vec(lo0, hi0, xs, kb, B);
-            mac52_vec(lo1, hi1, xs, ka, B);
-          } else {
+          {
             mac52_vec(lo0, hi0, x + n0, kb, B);
             mac52_vec(lo1, hi1, x + n0, ka, B);
           }
@@ -100,20 +95,11 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, const st
     for (size_t n0 = 0; n0 < N; n0 += B) {
       for (size_t n = 0; n < B; n++) s0[n] = s1[n] = 0;
       for (size_t j = 0; j < nd; j++) {
-        const u64* x = dec.d[j].limb(l) + (perm ? 0 : n0);
+        const u64* x = dec.d[j].limb(l) + n0;
         const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
-        if (perm) {
-          const uint32_t* pm = perm->data() + n0;
-          for (size_t n = 0; n < B; n++) {
-            u64 v = x[pm[n]];
-            s0[n] += (u128)v * kb[n];
-            s1[n] += (u128)v * ka[n];
-          }
-        } else {
-          for (size_t n = 0; n < B; n++) {
-            s0[n] += (u128)x[n] * kb[n];
-            s1[n] += (u128)x[n] * ka[n];
-          }
+        for (size_t n = 0; n < B; n++) {
+          s0[n] += (u128)x[n] * kb[n];
+          s1[n] += (u128)x[n] * ka[n];
         }
         if ((j + 1) % 15 == 0 && j + 1 < nd)  // keep Σ below 2^128 (terms < 2^124)
           for (size_t n = 0; n < B; n++) {
@@ -150,7 +136,7 @@ Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const Eval
   });
   Decomposed dec = decompose(c2);
   RnsPoly k0, k1;
-  ks_inner(dec, *ek.relin, nullptr, k0, k1);
+  ks_inner(dec, *ek.relin, k0, k1);
   parallel_for((size_t)nq, [&](size_t li) {
     const int l = (int)li;
     const u64 q = rc.primes[l];
@@ -175,14 +161,19 @@ Ciphertext CkksContext::apply_galois(const Ciphertext& a, const Decomposed& dec,
   const auto& pm = perm(g);
   const size_t N = rc.N;
   const int nq = a.level + 1;
-  RnsPoly k0, k1;
-  ks_inner(dec, it->second, &pm, k0, k1);
+  RnsPoly u0, u1;
+  ks_inner(dec, it->second, u0, u1);  // decrypts under σ_g^-1(s) to c1·s
+  RnsPoly k0(N, nq, 0), k1(N, nq, 0);
   parallel_for((size_t)nq, [&](size_t li) {
     const int l = (int)li;
     const u64 q = rc.primes[l];
-    u64* d0 = k0.limb(l);
-    const u64* x0 = a.c[0].limb(l);
-    for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], x0[pm[k]], q);
+    u64 *d0 = u0.limb(l), *o0 = k0.limb(l), *o1 = k1.limb(l);
+    const u64 *x0 = a.c[0].limb(l), *x1 = u1.limb(l);
+    for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], x0[k], q);
+    for (size_t k = 0; k < N; k++) {  // apply σ_g to (c0 + u0, u1)
+      o0[k] = d0[pm[k]];
+      o1[k] = x1[pm[k]];
+    }
   });
   Ciphertext r;
   r.level = a.level;
