@@ -28,11 +28,14 @@ struct Mul52 {
   static const u64* iwp(const NttTable& t) { return t.iwp52.data(); }
   static u64 ninvp(const NttTable& t) { return t.ninvp52; }
   static u64 ninv_wp(const NttTable& t) { return t.ninv_wp52; }
-  HEC_SIMD static inline __m512i mul(__m512i y, __m512i w, __m512i wp, __m512i q) {
+  // `q` here is the lane constant 2^52 - q: lo(hi·(2^52 - q)) ≡ -hi·q (mod 2^52), so the subtraction folds into the
+  // second multiply-add and only the mask remains.
+  HEC_SIMD static inline __m512i mul(__m512i y, __m512i w, __m512i wp, __m512i negq) {
     const __m512i z = _mm512_setzero_si512(), mask = _mm512_set1_epi64((long long)((1ull << 52) - 1));
     __m512i hi = _mm512_madd52hi_epu64(z, y, wp);
-    return _mm512_and_si512(_mm512_sub_epi64(_mm512_madd52lo_epu64(z, y, w), _mm512_madd52lo_epu64(z, hi, q)), mask);
+    return _mm512_and_si512(_mm512_madd52lo_epu64(_mm512_madd52lo_epu64(z, y, w), hi, negq), mask);
   }
+  static u64 mul_const(u64 q) { return (1ull << 52) - q; }
 };
 
 struct Mul64 {
@@ -53,6 +56,7 @@ struct Mul64 {
     __m512i hi = mulhi(y, wp);
     return _mm512_sub_epi64(_mm512_mullo_epi64(y, w), _mm512_mullo_epi64(hi, q));
   }
+  static u64 mul_const(u64 q) { return q; }
 };
 
 // Small-gap layers (gap 4, 2, 1) inside one 16-element window: two zmm registers are permuted so that lane k of X
@@ -92,24 +96,27 @@ HEC_SIMD SmallGap make_gap(int g) {
 }
 
 // One butterfly of each direction on 8 lanes (Harvey's lazy ranges, as in the scalar kernels).
-template <class M>
-HEC_SIMD inline void ct_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i vq, __m512i v2q) {
-  __m512i x = red(X, v2q);
-  __m512i T = M::mul(Y, w, wp, vq);
+// LAZY (52-bit lanes, q < 2^46): no reduction of X at all; ranges grow by 2q per layer and stay below
+// (2·logN + 1)·q < 2^52, the multiplier's input bound, so one reduction at the very end suffices.
+template <class M, bool LAZY = false>
+HEC_SIMD inline void ct_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i mq, __m512i v2q) {
+  __m512i x = LAZY ? X : red(X, v2q);
+  __m512i T = M::mul(Y, w, wp, mq);
   X = _mm512_add_epi64(x, T);
   Y = _mm512_add_epi64(_mm512_sub_epi64(x, T), v2q);
 }
 template <class M>
-HEC_SIMD inline void gs_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i vq, __m512i v2q) {
+HEC_SIMD inline void gs_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m512i mq, __m512i v2q) {
   __m512i s = red(_mm512_add_epi64(X, Y), v2q);
-  Y = M::mul(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, vq);
+  Y = M::mul(_mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q), w, wp, mq);
   X = s;
 }
 
 // The three small-gap layers fused into one pass over 16-element windows (the transform is L2-bandwidth bound,
 // so every pass saved counts); the forward pass also does the final reduction to [0, q).
-template <class M, bool FWD>
+template <class M, bool FWD, bool LAZY = false>
 HEC_SIMD void small_layers(const NttTable& t, u64* a, __m512i vq, __m512i v2q) {
+  const __m512i mq = _mm512_set1_epi64((long long)M::mul_const(t.mod.q));
   const size_t N = t.N;
   const SmallGap sg[3] = {make_gap(FWD ? 4 : 1), make_gap(2), make_gap(FWD ? 1 : 4)};
   const int gs[3] = {FWD ? 4 : 1, 2, FWD ? 1 : 4};
@@ -123,12 +130,16 @@ HEC_SIMD void small_layers(const NttTable& t, u64* a, __m512i vq, __m512i v2q) {
       const size_t ti = N / (2 * g) + base / (2 * g);
       __m512i w = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, W + ti));
       __m512i wp = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, WP + ti));
-      if (FWD) ct_bfly<M>(X, Y, w, wp, vq, v2q);
-      else gs_bfly<M>(X, Y, w, wp, vq, v2q);
+      if (FWD) ct_bfly<M, LAZY>(X, Y, w, wp, mq, v2q);
+      else gs_bfly<M>(X, Y, w, wp, mq, v2q);
       v0 = _mm512_permutex2var_epi64(X, sg[s].back0, Y);
       v1 = _mm512_permutex2var_epi64(X, sg[s].back1, Y);
     }
-    if (FWD) {
+    if (FWD && LAZY) {  // [0, (2·logN+1)q) -> [0, 2q) by a Shoup product with 1, then [0, q)
+      const __m512i one = _mm512_set1_epi64(1), onep = _mm512_set1_epi64((long long)(((u128)1 << 52) / t.mod.q));
+      v0 = red(M::mul(v0, one, onep, mq), vq);
+      v1 = red(M::mul(v1, one, onep, mq), vq);
+    } else if (FWD) {
       v0 = red(red(v0, v2q), vq);
       v1 = red(red(v1, v2q), vq);
     }
@@ -138,11 +149,12 @@ HEC_SIMD void small_layers(const NttTable& t, u64* a, __m512i vq, __m512i v2q) {
 }
 
 // Forward layers with gap >= 8, two layers per pass (radix-4 shape): elements j, j+G/2, j+G, j+3G/2 of a block.
-template <class M>
+template <class M, bool LAZY>
 HEC_SIMD void forward(const NttTable& t, u64* a) {
   const size_t N = t.N;
   const u64 q = t.mod.q;
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
+  const __m512i mq = _mm512_set1_epi64((long long)M::mul_const(q));
   const u64* WP = M::fwp(t);
   int big = t.logN - 3;  // layers with gap N/2 .. 8
   size_t m = 1, gap = N >> 1;
@@ -152,7 +164,7 @@ HEC_SIMD void forward(const NttTable& t, u64* a) {
       u64* x = a + 2 * i * gap;
       for (size_t j = 0; j < gap; j += 8) {
         __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(x + gap + j);
-        ct_bfly<M>(X, Y, w, wp, vq, v2q);
+        ct_bfly<M, LAZY>(X, Y, w, wp, mq, v2q);
         _mm512_storeu_si512(x + j, X);
         _mm512_storeu_si512(x + gap + j, Y);
       }
@@ -171,10 +183,10 @@ HEC_SIMD void forward(const NttTable& t, u64* a) {
       for (size_t j = 0; j < h; j += 8) {
         __m512i A = _mm512_loadu_si512(x + j), B = _mm512_loadu_si512(x + h + j);
         __m512i C = _mm512_loadu_si512(x + gap + j), D = _mm512_loadu_si512(x + gap + h + j);
-        ct_bfly<M>(A, C, w1, w1p, vq, v2q);
-        ct_bfly<M>(B, D, w1, w1p, vq, v2q);
-        ct_bfly<M>(A, B, w2, w2p, vq, v2q);
-        ct_bfly<M>(C, D, w3, w3p, vq, v2q);
+        ct_bfly<M, LAZY>(A, C, w1, w1p, mq, v2q);
+        ct_bfly<M, LAZY>(B, D, w1, w1p, mq, v2q);
+        ct_bfly<M, LAZY>(A, B, w2, w2p, mq, v2q);
+        ct_bfly<M, LAZY>(C, D, w3, w3p, mq, v2q);
         _mm512_storeu_si512(x + j, A);
         _mm512_storeu_si512(x + h + j, B);
         _mm512_storeu_si512(x + gap + j, C);
@@ -182,7 +194,7 @@ HEC_SIMD void forward(const NttTable& t, u64* a) {
       }
     }
   }
-  small_layers<M, true>(t, a, vq, v2q);
+  small_layers<M, true, LAZY>(t, a, vq, v2q);
 }
 
 template <class M>
@@ -191,6 +203,7 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
   const u64 q = t.mod.q;
   const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
   const u64* WP = M::iwp(t);
+  const __m512i mq = _mm512_set1_epi64((long long)M::mul_const(q));
   small_layers<M, false>(t, a, vq, v2q);
   int big = t.logN - 4;  // layers with gap 8 .. N/4 (m = N/16 .. 2)
   size_t m = N >> 4, gap = 8;
@@ -200,7 +213,7 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
       u64* x = a + 2 * i * gap;
       for (size_t j = 0; j < gap; j += 8) {
         __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(x + gap + j);
-        gs_bfly<M>(X, Y, w, wp, vq, v2q);
+        gs_bfly<M>(X, Y, w, wp, mq, v2q);
         _mm512_storeu_si512(x + j, X);
         _mm512_storeu_si512(x + gap + j, Y);
       }
@@ -219,10 +232,10 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
       for (size_t j = 0; j < gap; j += 8) {
         __m512i A = _mm512_loadu_si512(x + j), B = _mm512_loadu_si512(x + gap + j);
         __m512i C = _mm512_loadu_si512(x + 2 * gap + j), D = _mm512_loadu_si512(x + 3 * gap + j);
-        gs_bfly<M>(A, B, w1, w1p, vq, v2q);
-        gs_bfly<M>(C, D, w2, w2p, vq, v2q);
-        gs_bfly<M>(A, C, w3, w3p, vq, v2q);
-        gs_bfly<M>(B, D, w3, w3p, vq, v2q);
+        gs_bfly<M>(A, B, w1, w1p, mq, v2q);
+        gs_bfly<M>(C, D, w2, w2p, mq, v2q);
+        gs_bfly<M>(A, C, w3, w3p, mq, v2q);
+        gs_bfly<M>(B, D, w3, w3p, mq, v2q);
         _mm512_storeu_si512(x + j, A);
         _mm512_storeu_si512(x + gap + j, B);
         _mm512_storeu_si512(x + 2 * gap + j, C);
@@ -238,8 +251,8 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
     __m512i X = _mm512_loadu_si512(a + j), Y = _mm512_loadu_si512(a + j + h);
     __m512i s = red(_mm512_add_epi64(X, Y), v2q);
     __m512i d = _mm512_add_epi64(_mm512_sub_epi64(X, Y), v2q);
-    _mm512_storeu_si512(a + j, red(M::mul(s, n1, n1p, vq), vq));
-    _mm512_storeu_si512(a + j + h, red(M::mul(d, n2, n2p, vq), vq));
+    _mm512_storeu_si512(a + j, red(M::mul(s, n1, n1p, mq), vq));
+    _mm512_storeu_si512(a + j + h, red(M::mul(d, n2, n2p, mq), vq));
   }
 }
 
@@ -247,8 +260,9 @@ HEC_SIMD void inverse(const NttTable& t, u64* a) {
 
 void ntt_forward_simd(const NttTable& t, u64* a) {
   if (t.N < 32) return ntt_forward_scalar(t, a);
-  if (t.ifma) forward<Mul52>(t, a);
-  else forward<Mul64>(t, a);
+  if (t.ifma && t.mod.q < (1ull << 46)) forward<Mul52, true>(t, a);
+  else if (t.ifma) forward<Mul52, false>(t, a);
+  else forward<Mul64, false>(t, a);
 }
 void ntt_inverse_simd(const NttTable& t, u64* a) {
   if (t.N < 32) return ntt_inverse_scalar(t, a);
