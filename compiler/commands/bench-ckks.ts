@@ -44,6 +44,8 @@ export interface CkksBenchRecord {
   ms_median: number;
   ms_min: number;
   runs: number;
+  /** Median process CPU time per run (user+sys, all threads): robust to a loaded machine at threads=1. */
+  cpu_ms_median?: number;
 }
 
 export interface CkksBenchResult {
@@ -69,15 +71,27 @@ function stats(ts: number[]): { ms_median: number; ms_min: number } {
   return { ms_median: Number(med.toFixed(4)), ms_min: Number(s[0]!.toFixed(4)) };
 }
 
+let lastCpu: number[] = [];
+
 function time(runs: number, f: () => void): number[] {
   f(); // warm-up (caches, page faults)
   const out: number[] = [];
+  lastCpu = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     f();
     out.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    lastCpu.push((c.user + c.system) / 1000);
   }
   return out;
+}
+
+function cpuMedian(scale = 1): { cpu_ms_median?: number } {
+  if (lastCpu.length === 0) return {};
+  const s = [...lastCpu].sort((a, b) => a - b);
+  return { cpu_ms_median: Number(((s[s.length >> 1]! * scale)).toFixed(4)) };
 }
 
 function values(n: number): Float64Array {
@@ -107,7 +121,8 @@ async function benchCpu(params: CkksParams, threads: number[], runs: number, emi
   const free = (o: NativeObject | NativeObject[]) => (Array.isArray(o) ? o.forEach((x) => x.free()) : o.free());
   for (const t of threads) {
     N.setThreads(t);
-    const rec = (op: string, ts: number[]) => emit({ op, logN: params.logN, limbs: L + 1, dnum: params.dnum, threads: t, backend: 'cpu', ...stats(ts), runs: ts.length });
+    const rec = (op: string, ts: number[], cpuScale = 1) => emit({ op, logN: params.logN, limbs: L + 1, dnum: params.dnum, threads: t, backend: 'cpu', ...stats(ts), runs: ts.length, ...cpuMedian(cpuScale) });
+    lastCpu = [];
     const nttTimes = Array.from(cx.benchNtt(1, Math.max(runs, 50)));
     rec('ntt', nttTimes);
     rec('encode', time(runs, () => free(cx.encode(re, null, L, scale))));
@@ -115,7 +130,7 @@ async function benchCpu(params: CkksParams, threads: number[], runs: number, emi
     rec('decrypt', time(runs, () => free(cx.decrypt(sk, ct))));
     rec('mul_relin', time(runs, () => free(cx.mul(ct, ct2, evk))));
     rec('rotate', time(runs, () => free(cx.rotate(ct, 1, evk))));
-    rec('hoisted_rotate', time(runs, () => free(cx.rotateHoisted(ct, hoist, evk))).map((x) => x / hoist.length));
+    rec('hoisted_rotate', time(runs, () => free(cx.rotateHoisted(ct, hoist, evk))).map((x) => x / hoist.length), 1 / hoist.length);
     const sq = cx.mul(ct, ct2, evk);
     rec('rescale', time(runs, () => free(cx.rescale(sq))));
     sq.free();
@@ -152,7 +167,7 @@ async function benchSeal(params: CkksParams, runs: number, emit: (r: CkksBenchRe
   const pt = enc.encode(re, scale) as ReturnType<typeof seal.PlainText>;
   const ct = encryptor.encrypt(pt) as ReturnType<typeof seal.CipherText>;
   const ct2 = encryptor.encrypt(pt) as ReturnType<typeof seal.CipherText>;
-  const rec = (op: string, ts: number[]) => emit({ op, logN: params.logN, limbs: L + 1, dnum: L + 1, threads: 1, backend: 'seal', ...stats(ts), runs: ts.length });
+  const rec = (op: string, ts: number[], cpuScale = 1) => emit({ op, logN: params.logN, limbs: L + 1, dnum: L + 1, threads: 1, backend: 'seal', ...stats(ts), runs: ts.length, ...cpuMedian(cpuScale) });
   const del = (o: { delete(): void } | void) => o && o.delete();
   rec('encode', time(runs, () => del(enc.encode(re, scale))));
   rec('encrypt', time(runs, () => del(encryptor.encrypt(pt))));
@@ -165,7 +180,7 @@ async function benchSeal(params: CkksParams, runs: number, emit: (r: CkksBenchRe
   rec('rotate', time(runs, () => del(ev.rotateVector(ct, 1, gk))));
   rec('hoisted_rotate', time(runs, () => {
     for (let i = 0; i < 8; i++) del(ev.rotateVector(ct, 1, gk));
-  }).map((x) => x / 8));
+  }).map((x) => x / 8), 1 / 8);
   const sq = ev.multiply(ct, ct2) as ReturnType<typeof seal.CipherText>;
   ev.relinearize(sq, rk, sq);
   rec('rescale', time(runs, () => del(ev.rescaleToNext(sq))));
