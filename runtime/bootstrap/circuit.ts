@@ -23,7 +23,7 @@
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
-import { canonical, dropTo, qf, type Prim } from './prim.ts';
+import { alignTo, canonical, dropTo, exactScale, qf, type Prim } from './prim.ts';
 
 export type BootstrapVariant = 'full' | 'real';
 
@@ -48,6 +48,7 @@ export interface BootstrapPlan {
   /** log2 of the plaintext scale of every CtS stage (and of x_hi's last-stage plaintexts). */
   ctsPtBits: number;
   bypass: boolean;
+  evalModBaby: number;
   cts: LinearTransform[];
   stc: LinearTransform[];
   rotations: number[];
@@ -137,6 +138,8 @@ export interface PlanOptions {
   ctsPtBits?: number;
   /** log2 of the tolerated probability that some |I_k| > K in one bootstrap. */
   failLog2?: number;
+  /** Baby-step count of the EvalMod Chebyshev evaluation (power of two; default 2^⌈depth/2⌉). */
+  evalModBaby?: number;
   /** First-order EvalMod bypass (costs the last CtS stage's giant rotations twice; pays off below ≈ 52-bit scales). */
   bypass?: boolean;
   /** Cancel sin's cubic error with one extra level (default: when the level budget leaves EvalMod ≥ 9 levels). */
@@ -183,7 +186,8 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
     for (const g of lt.giants) if (g.rot !== 0) rot.add(g.rot);
   }
   const plan: BootstrapPlan = {
-    params, variant, ctsLevels, stcLevels, R, K, evalMod, ctsPtBits: opts.ctsPtBits ?? 55, bypass: opts.bypass ?? false, cts, stc,
+    params, variant, ctsLevels, stcLevels, R, K, evalMod, ctsPtBits: opts.ctsPtBits ?? 55, bypass: opts.bypass ?? false,
+    evalModBaby: opts.evalModBaby ?? 2 ** Math.ceil(evalMod.depth / 2), cts, stc,
     rotations: [...rot].sort((a, b) => a - b),
   };
   planCache.set(key, plan);
@@ -193,18 +197,17 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
 /** EvalMod of one branch: y = p(x_lo), canonical at level(x_lo) − depth. */
 function evalModBranch<C>(P: Prim<C>, plan: BootstrapPlan, xLo: C, imaginary: boolean): C {
   const em = plan.evalMod;
-  const baby = 2 ** Math.ceil(em.depth / 2);
-  return new ChebEvaluator(P, xLo, imaginary, baby).evaluate(em.coeffs, em.depth);
+  return new ChebEvaluator(P, xLo, imaginary, plan.evalModBaby).evaluate(em.coeffs, em.depth);
 }
 
 /** ω·d brought to the canonical scale of level(d) − 1 in one rounding (after the multiplication), then to `level`. */
 function bypassTerm<C>(P: Prim<C>, d: C, omega: number, level: number): C {
   const lam = P.level(d);
-  const sc = (canonical(P.params, lam - 1) * qf(P.params, lam)) / P.scale(d);
+  const sc = (exactScale(P.params, lam - 1) * qf(P.params, lam)) / P.scale(d);
   const m = P.mulConst(d, omega, sc);
   const corr = P.rescale(m);
   P.free(m);
-  const low = dropTo(P, corr, level);
+  const low = alignTo(P, corr, level);
   if (low !== corr) P.free(corr);
   return low;
 }
@@ -223,7 +226,7 @@ function addBypass<C>(P: Prim<C>, plan: BootstrapPlan, y: C, dRe: C): C {
     P.free(c2);
   }
   P.free(dRe);
-  const ys = P.add(dropTo(P, y, P.level(corr)), corr);
+  const ys = P.add(alignTo(P, y, P.level(corr)), corr);
   P.free(y);
   P.free(corr);
   return ys;
@@ -236,6 +239,14 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
   const c0 = dropTo(P, ct, 0);
   let cur = P.modRaise(c0);
   if (c0 !== ct) P.free(c0);
+  // The plan's matrices assume q_0/scale = R exactly; a label off by δ would shift every I by δ·I. mulConst by 1 at
+  // a scale ≈ 1 only relabels (the constant rounds to 1), making the message (1 + δ)·m instead: harmless.
+  const want = qf(params, 0) / plan.R;
+  if (Math.abs(P.scale(cur) / want - 1) > 1e-15) {
+    const r = P.mulConst(cur, 1, want / P.scale(cur));
+    P.free(cur);
+    cur = r;
+  }
 
   // CoeffsToSlots at plaintext scale 2^ctsPtBits; the last stage also yields x_lo at the canonical scale.
   const ptHi = 2 ** plan.ctsPtBits;
@@ -251,7 +262,7 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
     }
     // x_lo = rescale(pre_lo) is canonical; pre_hi uses 2^k times the plaintext scale, and
     // D = pre_hi − 2^k·pre_lo keeps the precision x_lo lost (the EvalMod bypass, see file comment).
-    const pLo = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
+    const pLo = (exactScale(params, l - 1) * qf(params, l)) / P.scale(cur);
     const k = Math.max(0, Math.floor(Math.log2(ptHi / pLo)));
     const scales = plan.bypass ? [pLo, pLo * 2 ** k] : [pLo];
     const [lo, hi] = applyLinearTransform(P, cur, lt, scales, `${keyPrefix}/cts${i}`);

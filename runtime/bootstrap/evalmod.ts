@@ -16,9 +16,10 @@
  * Evaluation: Chebyshev basis, baby-step giant-step with a depth-optimal split (Bossuat et al. §4.2; Lee et al.,
  * "High-precision bootstrapping", Eurocrypt 2021): p = lo + hi·T_{2^j}; the chain of "hi" parts must stay within
  * the optimal depth ⌈log2(d+1)⌉ and is split further, every other part is a baby-step sum with one spare level.
- * Every intermediate carries the canonical scale of its level, so additions never see mismatched scales.
+ * Every intermediate carries the exact chain label D_ℓ of its level (prim.ts exactScale), so additions never mix
+ * scales that differ by the 1e-9 a backend tolerates.
  */
-import { dropTo, mulRescale, canonical, type Prim } from './prim.ts';
+import { alignTo, exactScale, mulRescale, type Prim } from './prim.ts';
 
 /** erfc via Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, enough for a tail bound). */
 function erfc(x: number): number {
@@ -162,7 +163,7 @@ export class ChebEvaluator<C> {
     let out: C;
     if (a === b) out = P.addConst(two, -1);
     else {
-      const low = dropTo(P, this.t(a - b), P.level(two));
+      const low = alignTo(P, this.t(a - b), P.level(two));
       out = P.sub(two, low);
       if (low !== this.t(a - b)) P.free(low);
     }
@@ -178,11 +179,11 @@ export class ChebEvaluator<C> {
     for (let j = 1; j < c.length; j++) if (c[j] !== 0) dmax = Math.max(dmax, ChebEvaluator.depthOf(j));
     if (dmax < 0) return c[0] ?? 0;
     const lvl = this.top - dmax; // level of the products before the rescale
-    const s = canonical(P.params, lvl);
+    const s = exactScale(P.params, lvl);
     let acc: C | undefined;
     for (let j = 1; j < c.length; j++) {
       if (c[j] === 0) continue;
-      const tj = dropTo(P, this.t(j), lvl);
+      const tj = alignTo(P, this.t(j), lvl);
       const term = P.mulConst(tj, c[j]!, s);
       if (tj !== this.t(j)) P.free(tj);
       if (acc === undefined) acc = term;
@@ -218,7 +219,7 @@ export class ChebEvaluator<C> {
     const tg = this.t(g);
     let term: C;
     if (typeof h === 'number') {
-      const m = P.mulConst(tg, h, canonical(P.params, P.level(tg)));
+      const m = P.mulConst(tg, h, exactScale(P.params, P.level(tg)));
       term = P.rescale(m);
       P.free(m);
     } else {
@@ -233,7 +234,7 @@ export class ChebEvaluator<C> {
       return r;
     }
     const lv = Math.min(P.level(term), P.level(l));
-    const a = dropTo(P, term, lv), b = dropTo(P, l, lv);
+    const a = alignTo(P, term, lv), b = alignTo(P, l, lv);
     const r = P.add(a, b);
     for (const v of [term, l, a, b]) if (v !== r) P.free(v);
     return r;
@@ -245,7 +246,7 @@ export class ChebEvaluator<C> {
     const outs = cs.map((c) => {
       const r = this.ev(c, depth);
       if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
-      const out = dropTo(P, r, this.top - depth);
+      const out = alignTo(P, r, this.top - depth);
       if (out !== r) P.free(r);
       return out;
     });

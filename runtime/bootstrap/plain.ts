@@ -170,6 +170,12 @@ export class PlainPrim implements Prim<PlainCt> {
     return { v, level, scale: canonical(this.params, level) };
   }
 
+  /** Exact prime drop keeping the scale (no noise: no rounding happens). */
+  dropLevel(a: PlainCt, level: number): PlainCt {
+    if (level > a.level) throw new Error(`dropLevel: ${a.level} → ${level}`);
+    return { v: cclone(a.v), level, scale: a.scale };
+  }
+
   rotate(a: PlainCt, k: number): PlainCt {
     this.counts.rotations++;
     const v = crot(a.v, k);

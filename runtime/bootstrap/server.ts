@@ -38,6 +38,8 @@ export class ServerPrim implements Prim<Ciphertext> {
 
   constructor(private readonly s: BootstrapServer, useCache = true) {
     this.params = s.params;
+    const dl = (s as Partial<{ dropLevel(a: Ciphertext, level: number): Ciphertext }>).dropLevel;
+    this.dropLevel = typeof dl === 'function' ? (a, level) => dl.call(s, a, level) : undefined;
     if (useCache) {
       let c = caches.get(s);
       if (c === undefined) caches.set(s, (c = new Map()));
@@ -68,6 +70,7 @@ export class ServerPrim implements Prim<Ciphertext> {
   mul(a: Ciphertext, b: Ciphertext): Ciphertext { return this.s.mul(a, b); }
   rescale(a: Ciphertext): Ciphertext { return this.s.rescale(a); }
   levelDrop(a: Ciphertext, level: number): Ciphertext { return this.s.levelDrop(a, level); }
+  readonly dropLevel: ((a: Ciphertext, level: number) => Ciphertext) | undefined;
   rotate(a: Ciphertext, k: number): Ciphertext { return this.s.rotate(a, k); }
   rotateHoisted(a: Ciphertext, ks: readonly number[]): Ciphertext[] { return this.s.rotateHoisted(a, ks); }
   conjugate(a: Ciphertext): Ciphertext { return this.s.conjugate(a); }

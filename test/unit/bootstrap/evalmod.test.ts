@@ -4,6 +4,7 @@ import { presetParams } from '../../../ir/presets.ts';
 import { ChebEvaluator, chebEval, kFromHammingWeight, planEvalMod } from '../../../runtime/bootstrap/evalmod.ts';
 import { cvec } from '../../../runtime/bootstrap/linalg.ts';
 import { PlainPrim } from '../../../runtime/bootstrap/plain.ts';
+import { exactScale } from '../../../runtime/bootstrap/prim.ts';
 
 describe('EvalMod polynomial', () => {
   it('K grows like the square root of the Hamming weight (failure ≤ 2^-20 per bootstrap)', () => {
@@ -52,9 +53,10 @@ describe('Chebyshev evaluation over primitives (plain)', () => {
         else v.re[i] = x;
       }
       const top = 12;
-      const out = new ChebEvaluator(P, P.fromSlots(v, top), imaginary, 16).evaluate(em.coeffs, em.depth);
+      const out = new ChebEvaluator(P, P.fromSlots(v, top, exactScale(params, top)), imaginary, 16).evaluate(em.coeffs, em.depth);
       expect(out.level).toBe(top - em.depth);
-      expect(out.scale).toBeCloseTo(2 ** params.logScale[top - em.depth]!, -2);
+      // Exactly the float chain D_{ℓ−1} = D_ℓ²/q_ℓ (prim.ts), not merely within the backends' 1e-9 tolerance.
+      expect(Math.abs(out.scale / exactScale(params, top - em.depth) - 1)).toBeLessThan(1e-14);
       let e = 0;
       for (let i = 0; i < n; i++) {
         const x = -1 + (2 * i) / (n - 1);
