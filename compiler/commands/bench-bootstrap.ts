@@ -57,7 +57,7 @@ function median(xs: number[]): number {
 }
 
 /** Server + secret key for a preset, keys generated natively (see file comment). */
-function setup(params: CkksParams, rotations: number[]): { server: CpuServer; sk: NativeObject; keysBytes: number } {
+export function nativeBootstrapServer(params: CkksParams, rotations: number[]): { server: CpuServer; sk: NativeObject; keysBytes: number } {
   const cx = nativeContext(params);
   const sk = cx.genSecretKey(params.secretHammingWeight);
   const small = cx.genEvalKeys(sk, false, [], false);
@@ -85,7 +85,7 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
     const params = presetParams(name, { allowInsecure: true });
     const rots = bootstrapRotations(params, 'full');
     let t = performance.now();
-    const { server, sk, keysBytes } = setup(params, rots);
+    const { server, sk, keysBytes } = nativeBootstrapServer(params, rots);
     note(`${name}: ${rots.length} rotation keys + relin + conj generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const cx = nativeContext(params);
     for (const variant of opts.variants ?? (['full', 'real'] as BootstrapVariant[])) {

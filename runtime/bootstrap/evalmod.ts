@@ -16,10 +16,9 @@
  * Evaluation: Chebyshev basis, baby-step giant-step with a depth-optimal split (Bossuat et al. §4.2; Lee et al.,
  * "High-precision bootstrapping", Eurocrypt 2021): p = lo + hi·T_{2^j}; the chain of "hi" parts must stay within
  * the optimal depth ⌈log2(d+1)⌉ and is split further, every other part is a baby-step sum with one spare level.
- * Every intermediate carries the exact chain label D_ℓ of its level (prim.ts exactScale), so additions never mix
- * scales that differ by the 1e-9 a backend tolerates.
+ * Scales: see ChebEvaluator (every sum is formed before its single rescale, addends joined at exactly its label).
  */
-import { alignTo, exactScale, mulRescale, type Prim } from './prim.ts';
+import { canonical, dropKeep, qf, type Prim } from './prim.ts';
 
 /** erfc via Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, enough for a tail bound). */
 function erfc(x: number): number {
@@ -128,9 +127,18 @@ function planOdd(kPrime: number, f: (x: number) => number, omega: number, maxDep
   return best;
 }
 
-/** Evaluate Σ c_j T_j(x) homomorphically (x canonical, result canonical at level(x) − depth). */
+/**
+ * Evaluate Σ c_j T_j(x) homomorphically; the result lands at level(x) − depth.
+ *
+ * Scale discipline: every sum is formed BEFORE its rescale, in an accumulator whose label S is that of its ct×ct
+ * product (or free for pure baby sums); each other addend y joins as mulConst(dropLevel(y), c, S/scale(y)), an
+ * integer ≈ 2^logΔ, so all addends carry S exactly and a single rescale rounds the whole sum. Labels then follow
+ * the backend's own float arithmetic and never need to equal the params' canonical scales; the only level changes
+ * are exact prime drops. This halves the rescales of a level-aligning scheme and avoids its label drift (prim.ts).
+ */
 export class ChebEvaluator<C> {
   private readonly T = new Map<number, C>();
+  private readonly dropped = new Map<string, C>();
   private readonly top: number;
 
   /** `imaginary`: x holds i·v; odd-index terms are then i·T_j(v) (see file comment). */
@@ -143,6 +151,20 @@ export class ChebEvaluator<C> {
     return j <= 1 ? 0 : Math.ceil(Math.log2(j));
   }
 
+  /** T_j (or any cached value) at `level`, by an exact prime drop; cached, owned by the evaluator. */
+  private at(key: string, v: C, level: number): C {
+    if (this.P.level(v) === level) return v;
+    const k = `${key}@${level}`;
+    let d = this.dropped.get(k);
+    if (d === undefined) this.dropped.set(k, (d = dropKeep(this.P, v, level)));
+    return d;
+  }
+
+  /** y·c joined to an accumulator of label S at y's (dropped) level: mulConst by the integer-sized S/scale(y). */
+  private join(y: C, c: number, S: number): C {
+    return this.P.mulConst(y, c, S / this.P.scale(y));
+  }
+
   /** T_j: powers of two by squaring, others as T_{a+b} = 2·T_a·T_b − T_{a−b} with a the largest power of two < j. */
   t(j: number): C {
     const hit = this.T.get(j);
@@ -151,41 +173,39 @@ export class ChebEvaluator<C> {
     let a: number, b: number;
     if ((j & (j - 1)) === 0) { a = j / 2; b = j / 2; }
     else { a = 2 ** Math.floor(Math.log2(j)); b = j - a; }
-    const prod = mulRescale(P, this.t(a), this.t(b));
-    const bothOdd = (a & 1) === 1 && (b & 1) === 1;
-    let two = P.add(prod, prod);
-    P.free(prod);
-    if (this.imaginary && bothOdd) {
-      const n2 = P.negate(two);
-      P.free(two);
-      two = n2;
+    const ta = this.t(a), tb = this.t(b);
+    const l = Math.min(P.level(ta), P.level(tb));
+    const pre = P.mul(this.at(`T${a}`, ta, l), this.at(`T${b}`, tb, l));
+    // Both odd with an imaginary input: (i·T_a)(i·T_b) = −T_a·T_b.
+    const sign = this.imaginary && (a & 1) === 1 && (b & 1) === 1 ? -1 : 1;
+    let acc = P.add(pre, pre);
+    P.free(pre);
+    if (sign < 0) { const ng = P.negate(acc); P.free(acc); acc = ng; }
+    if (a !== b) {
+      const low = this.join(this.at(`T${a - b}`, this.t(a - b), l), 1, P.scale(acc));
+      const d = P.sub(acc, low);
+      P.free(acc);
+      P.free(low);
+      acc = d;
     }
-    let out: C;
-    if (a === b) out = P.addConst(two, -1);
-    else {
-      const low = alignTo(P, this.t(a - b), P.level(two));
-      out = P.sub(two, low);
-      if (low !== this.t(a - b)) P.free(low);
-    }
-    P.free(two);
+    let out = P.rescale(acc);
+    P.free(acc);
+    if (a === b) { const o2 = P.addConst(out, -1); P.free(out); out = o2; }
     this.T.set(j, out);
     return out;
   }
 
-  /** Σ_{j} c_j T_j using one level for the coefficients; result at level top − maxDepth(T_j) − 1. */
+  /** Σ_j c_j T_j in one accumulator at the lowest level among the T_j used; result one level below that. */
   private babySum(c: Float64Array): C | number {
     const P = this.P;
-    let dmax = -1;
-    for (let j = 1; j < c.length; j++) if (c[j] !== 0) dmax = Math.max(dmax, ChebEvaluator.depthOf(j));
-    if (dmax < 0) return c[0] ?? 0;
-    const lvl = this.top - dmax; // level of the products before the rescale
-    const s = exactScale(P.params, lvl);
+    let lvl = Infinity;
+    for (let j = 1; j < c.length; j++) if (c[j] !== 0) lvl = Math.min(lvl, P.level(this.t(j)));
+    if (lvl === Infinity) return c[0] ?? 0;
+    const S = canonical(P.params, lvl) * qf(P.params, lvl);
     let acc: C | undefined;
     for (let j = 1; j < c.length; j++) {
       if (c[j] === 0) continue;
-      const tj = alignTo(P, this.t(j), lvl);
-      const term = P.mulConst(tj, c[j]!, s);
-      if (tj !== this.t(j)) P.free(tj);
+      const term = this.join(this.at(`T${j}`, this.t(j), lvl), c[j]!, S);
       if (acc === undefined) acc = term;
       else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
     }
@@ -195,7 +215,7 @@ export class ChebEvaluator<C> {
     return r;
   }
 
-  /** p within `budget` levels below top. */
+  /** p with its result at level ≥ top − budget. */
   private ev(c: Float64Array, budget: number): C | number {
     const P = this.P;
     let d = c.length - 1;
@@ -207,7 +227,8 @@ export class ChebEvaluator<C> {
     if (d < this.baby && need + 1 <= budget) return this.babySum(cc);
     const g = 2 ** Math.floor(Math.log2(d));
     if (g === 1 || ChebEvaluator.depthOf(g) > budget - 1) throw new Error(`EvalMod: degree ${d} does not fit in ${budget} levels`);
-    // p = lo + hi·T_g, using T_j = 2·T_{j−g}·T_g − T_{2g−j} for g < j ≤ d < 2g.
+    // p = lo + hi·T_g, using T_j = 2·T_{j−g}·T_g − T_{2g−j} for g < j ≤ d < 2g; lo and hi both get budget − 1 so that
+    // they sit at or above the product's level and join its accumulator before the one rescale.
     const hi = new Float64Array(d - g + 1);
     const lo = Float64Array.from(cc.subarray(0, g));
     hi[0] = cc[g]!;
@@ -216,27 +237,30 @@ export class ChebEvaluator<C> {
       lo[2 * g - j]! -= cc[j]!;
     }
     const h = this.ev(hi, budget - 1);
+    const l = this.ev(lo, budget - 1);
     const tg = this.t(g);
-    let term: C;
-    if (typeof h === 'number') {
-      const m = P.mulConst(tg, h, exactScale(P.params, P.level(tg)));
-      term = P.rescale(m);
-      P.free(m);
-    } else {
-      term = mulRescale(P, h, tg);
+    let lv = P.level(tg);
+    if (typeof h !== 'number') lv = Math.min(lv, P.level(h));
+    if (typeof l !== 'number') lv = Math.min(lv, P.level(l));
+    const tgl = this.at(`T${g}`, tg, lv);
+    let acc: C;
+    if (typeof h === 'number') acc = P.mulConst(tgl, h, canonical(P.params, lv));
+    else {
+      const hd = dropKeep(P, h, lv);
+      acc = P.mul(hd, tgl);
+      if (hd !== h) P.free(hd);
       P.free(h);
     }
-    const l = this.ev(lo, budget);
-    if (typeof l === 'number') {
-      if (l === 0) return term;
-      const r = P.addConst(term, l);
-      P.free(term);
-      return r;
+    if (typeof l !== 'number') {
+      const ld = dropKeep(P, l, lv);
+      const term = this.join(ld, 1, P.scale(acc));
+      const s = P.add(acc, term);
+      for (const v of new Set([acc, term, l, ld])) P.free(v);
+      acc = s;
     }
-    const lv = Math.min(P.level(term), P.level(l));
-    const a = alignTo(P, term, lv), b = alignTo(P, l, lv);
-    const r = P.add(a, b);
-    for (const v of [term, l, a, b]) if (v !== r) P.free(v);
+    let r = P.rescale(acc);
+    P.free(acc);
+    if (typeof l === 'number' && l !== 0) { const r2 = P.addConst(r, l); P.free(r); r = r2; }
     return r;
   }
 
@@ -246,10 +270,12 @@ export class ChebEvaluator<C> {
     const outs = cs.map((c) => {
       const r = this.ev(c, depth);
       if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
-      const out = alignTo(P, r, this.top - depth);
+      const out = dropKeep(P, r, this.top - depth);
       if (out !== r) P.free(r);
       return out;
     });
+    for (const v of this.dropped.values()) P.free(v);
+    this.dropped.clear();
     for (const [j, v] of this.T) if (j !== 1) P.free(v);
     this.T.clear();
     return outs;

@@ -3,16 +3,18 @@
  *   npx tsx test/bench/bootstrap-profile.ts [PRESET] [full|real]
  */
 import { presetParams } from '../../ir/presets.ts';
-import { cpuBackend, setCpuThreads } from '../../runtime/backends/cpu/index.ts';
-import { bootstrapKeyRequest, bootstrapPlan, runBootstrap } from '../../runtime/bootstrap/index.ts';
+import { nativeBootstrapServer } from '../../compiler/commands/bench-bootstrap.ts';
+import { nativeContext, setCpuThreads } from '../../runtime/backends/cpu/index.ts';
+import { bootstrapPlan, bootstrapRotations, runBootstrap } from '../../runtime/bootstrap/index.ts';
 import { ServerPrim, type BootstrapServer } from '../../runtime/bootstrap/server.ts';
 
 const name = process.argv[2] ?? 'TEST_INSECURE_BOOT_N12';
 const variant = (process.argv[3] ?? 'full') as 'full' | 'real';
 setCpuThreads(1);
 const params = presetParams(name, { allowInsecure: true });
-const client = await cpuBackend.createClient(params);
-const server = (await cpuBackend.createServer(params, await client.evaluationKeys(bootstrapKeyRequest(params)))) as unknown as BootstrapServer;
+const { server: srv, sk } = nativeBootstrapServer(params, bootstrapRotations(params));
+const server = srv as unknown as BootstrapServer;
+const cx = nativeContext(params);
 const P = new ServerPrim(server);
 const prof = new Map<string, { n: number; ms: number }>();
 const proxy = new Proxy(P, {
@@ -32,9 +34,9 @@ const proxy = new Proxy(P, {
 });
 const n = params.slots;
 const re = new Float64Array(n).map(() => Math.random() * 2 - 1);
-const ct = server.deserialize(client.encrypt({ re }, 0));
+const ct = server.deserialize(cx.serialize(cx.encryptSk(sk, cx.encode(re, null, 0, 2 ** params.logScale[0]!))));
 const plan = bootstrapPlan(params, variant);
-for (let r = 0; r < 2; r++) {
+for (let r = 0; r < Number(process.env.RUNS ?? 2); r++) {
   prof.clear();
   const t = performance.now();
   const out = runBootstrap(proxy, ct, plan);
