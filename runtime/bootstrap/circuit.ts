@@ -23,7 +23,7 @@
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
-import { alignTo, canonical, dropTo, exactScale, qf, type Prim } from './prim.ts';
+import { canonical, dropKeep, dropTo, qf, type Prim } from './prim.ts';
 
 export type BootstrapVariant = 'full' | 'real';
 
@@ -200,14 +200,13 @@ function evalModBranch<C>(P: Prim<C>, plan: BootstrapPlan, xLo: C, imaginary: bo
   return new ChebEvaluator(P, xLo, imaginary, plan.evalModBaby).evaluate(em.coeffs, em.depth);
 }
 
-/** ω·d brought to the canonical scale of level(d) − 1 in one rounding (after the multiplication), then to `level`. */
-function bypassTerm<C>(P: Prim<C>, d: C, omega: number, level: number): C {
+/** ω·d rescaled once (after the multiplication) onto y's exact label, then dropped to y's level. */
+function bypassTerm<C>(P: Prim<C>, d: C, omega: number, y: C): C {
   const lam = P.level(d);
-  const sc = (exactScale(P.params, lam - 1) * qf(P.params, lam)) / P.scale(d);
-  const m = P.mulConst(d, omega, sc);
+  const m = P.mulConst(d, omega, (P.scale(y) * qf(P.params, lam)) / P.scale(d));
   const corr = P.rescale(m);
   P.free(m);
-  const low = alignTo(P, corr, level);
+  const low = dropKeep(P, corr, P.level(y));
   if (low !== corr) P.free(corr);
   return low;
 }
@@ -216,17 +215,17 @@ function bypassTerm<C>(P: Prim<C>, d: C, omega: number, level: number): C {
 function addBypass<C>(P: Prim<C>, plan: BootstrapPlan, y: C, dRe: C): C {
   const omega = 2 * Math.PI * plan.evalMod.kPrime;
   let corr: C;
-  if (plan.variant === 'full') corr = bypassTerm(P, dRe, 2 * omega, P.level(y));
+  if (plan.variant === 'full') corr = bypassTerm(P, dRe, 2 * omega, y);
   else {
     // Only D + conj(D) belongs to the real branch; conjugate at the bottom level, where key switching is cheap.
-    const c1 = bypassTerm(P, dRe, omega, P.level(y));
+    const c1 = bypassTerm(P, dRe, omega, y);
     const c2 = P.conjugate(c1);
     corr = P.add(c1, c2);
     P.free(c1);
     P.free(c2);
   }
   P.free(dRe);
-  const ys = P.add(alignTo(P, y, P.level(corr)), corr);
+  const ys = P.add(y, corr);
   P.free(y);
   P.free(corr);
   return ys;
@@ -262,7 +261,7 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
     }
     // x_lo = rescale(pre_lo) is canonical; pre_hi uses 2^k times the plaintext scale, and
     // D = pre_hi − 2^k·pre_lo keeps the precision x_lo lost (the EvalMod bypass, see file comment).
-    const pLo = (exactScale(params, l - 1) * qf(params, l)) / P.scale(cur);
+    const pLo = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
     const k = Math.max(0, Math.floor(Math.log2(ptHi / pLo)));
     const scales = plan.bypass ? [pLo, pLo * 2 ** k] : [pLo];
     const [lo, hi] = applyLinearTransform(P, cur, lt, scales, `${keyPrefix}/cts${i}`);

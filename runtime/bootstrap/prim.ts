@@ -44,26 +44,6 @@ export function qf(params: CkksParams, level: number): number {
   return Number(params.q[level]!);
 }
 
-const exactCache = new WeakMap<CkksParams, number[]>();
-
-/**
- * The canonical chain recomputed the way engines compute labels: D_L = 2^scaleBits, D_{ℓ−1} = D_ℓ·D_ℓ / q_ℓ in
- * float64. Why not 2^logScale[ℓ]: the log-domain recurrence doubles its rounding error at every level (2^-37 relative
- * a few levels down), while backends add operands whose scales agree within 1e-9 without correcting them, so a
- * product (label D_ℓ²/q_ℓ) minus a levelDrop'ed term (label 2^logScale) is off by that much — and EvalMod amplifies
- * it by 2πK'. Inside the circuit every label is therefore an element of this chain, reached bit-exactly.
- */
-export function exactScale(params: CkksParams, level: number): number {
-  let d = exactCache.get(params);
-  if (d === undefined) {
-    d = new Array<number>(params.levels + 1);
-    d[params.levels] = 2 ** params.scaleBits;
-    for (let l = params.levels; l > 0; l--) d[l - 1] = (d[l]! * d[l]!) / qf(params, l);
-    exactCache.set(params, d);
-  }
-  return d[level]!;
-}
-
 /** Drop primes to `level` keeping the scale label: the engine's exact dropLevel, else ×q_ℓ then rescale per level. */
 export function dropKeep<C>(P: Prim<C>, a: C, level: number): C {
   if (P.level(a) === level) return a;
@@ -76,34 +56,6 @@ export function dropKeep<C>(P: Prim<C>, a: C, level: number): C {
     P.free(m);
   }
   return cur;
-}
-
-/**
- * `a` brought to `level` with the exact label D_level (one rounding, by the final rescale). Returns `a` itself when it
- * is already at `level` (callers then must hold D_level there by construction).
- */
-export function alignTo<C>(P: Prim<C>, a: C, level: number): C {
-  if (P.level(a) === level) return a;
-  if (P.level(a) < level) throw new Error(`alignTo: cannot raise level ${P.level(a)} to ${level}`);
-  const d = dropKeep(P, a, level + 1);
-  const m = P.mulConst(d, 1, (exactScale(P.params, level) * qf(P.params, level + 1)) / P.scale(d));
-  if (d !== a) P.free(d);
-  const r = P.rescale(m);
-  P.free(m);
-  return r;
-}
-
-/** a·b with the higher operand aligned to the lower level, then rescaled: D labels in → D label out. */
-export function mulRescale<C>(P: Prim<C>, a: C, b: C): C {
-  const la = P.level(a), lb = P.level(b);
-  const a2 = la > lb ? alignTo(P, a, lb) : a;
-  const b2 = lb > la ? alignTo(P, b, la) : b;
-  const m = P.mul(a2, b2);
-  if (a2 !== a) P.free(a2);
-  if (b2 !== b) P.free(b2);
-  const r = P.rescale(m);
-  P.free(m);
-  return r;
 }
 
 /** Bring a canonical ciphertext to `level` with the backend's levelDrop (entry of the circuit only). */
