@@ -61,56 +61,37 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly&
     const int kl = l < nq ? l : rc.L + 1 + (l - nq);  // limb index inside the key (over Q_L ∪ P)
     const Modulus& m = rc.mod(g);
     u64 *d0 = acc0.limb(l), *d1 = acc1.limb(l);
-    constexpr size_t BMAX = 512;
-    const size_t B = std::min(BMAX, N);
-    u128 s0[BMAX], s1[BMAX];
     if (m.q < (1ull << 50) && mac52_available()) {
       // Digits and key residues < 2^50: IFMA multiply-accumulate over the digits, one reduction per coefficient.
-      alignas(64) u64 lo0[BMAX], hi0[BMAX], lo1[BMAX], hi1[BMAX];
-      for (size_t n0 = 0; n0 < N; n0 += B) {
-        std::fill(lo0, lo0 + B, 0);
-        std::fill(hi0, hi0 + B, 0);
-        std::fill(lo1, lo1 + B, 0);
-        std::fill(hi1, hi1 + B, 0);
-        const Fold52 fold(m.q);
-        for (size_t j = 0; j < nd; j++) {
-          if (j > 0 && j % kMac52Terms == 0) {  // keep hi + carry below 2^52
-            fold52_vec(fold, lo0, hi0, lo0, B);
-            fold52_vec(fold, lo1, hi1, lo1, B);
-            std::fill(hi0, hi0 + B, 0);
-            std::fill(hi1, hi1 + B, 0);
-          }
-          const u64* x = dec.d[j].limb(l);
-          const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
-          {
-            mac52_vec(lo0, hi0, x + n0, kb, B);
-            mac52_vec(lo1, hi1, x + n0, ka, B);
-          }
-        }
-        fold52_vec(fold, lo0, hi0, d0 + n0, B);
-        fold52_vec(fold, lo1, hi1, d1 + n0, B);
+      std::vector<const u64*> xs(nd), kbs(nd), kas(nd);
+      for (size_t j = 0; j < nd; j++) {
+        xs[j] = dec.d[j].limb(l);
+        kbs[j] = key.b[j].limb(kl);
+        kas[j] = key.a[j].limb(kl);
       }
+      dot2_52(Fold52(m.q), xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
       return;
     }
-    for (size_t n0 = 0; n0 < N; n0 += B) {
-      for (size_t n = 0; n < B; n++) s0[n] = s1[n] = 0;
+    // Wide primes: 128-bit sums kept in registers across the digits, folded every 15 terms.
+    std::vector<const u64*> xs(nd), kbs(nd), kas(nd);
+    for (size_t j = 0; j < nd; j++) {
+      xs[j] = dec.d[j].limb(l);
+      kbs[j] = key.b[j].limb(kl);
+      kas[j] = key.a[j].limb(kl);
+    }
+    for (size_t n = 0; n < N; n++) {
+      u128 a0 = 0, a1 = 0;
       for (size_t j = 0; j < nd; j++) {
-        const u64* x = dec.d[j].limb(l) + n0;
-        const u64 *kb = key.b[j].limb(kl) + n0, *ka = key.a[j].limb(kl) + n0;
-        for (size_t n = 0; n < B; n++) {
-          s0[n] += (u128)x[n] * kb[n];
-          s1[n] += (u128)x[n] * ka[n];
+        const u64 v = xs[j][n];
+        a0 += (u128)v * kbs[j][n];
+        a1 += (u128)v * kas[j][n];
+        if (j % 15 == 14 && j + 1 < nd) {
+          a0 = m.reduce128(a0);
+          a1 = m.reduce128(a1);
         }
-        if ((j + 1) % 15 == 0 && j + 1 < nd)  // keep Σ below 2^128 (terms < 2^124)
-          for (size_t n = 0; n < B; n++) {
-            s0[n] = m.reduce128(s0[n]);
-            s1[n] = m.reduce128(s1[n]);
-          }
       }
-      for (size_t n = 0; n < B; n++) {
-        d0[n0 + n] = m.reduce128(s0[n]);
-        d1[n0 + n] = m.reduce128(s1[n]);
-      }
+      d0[n] = m.reduce128(a0);
+      d1[n] = m.reduce128(a1);
     }
   });
   out0 = rc.mod_down(acc0);

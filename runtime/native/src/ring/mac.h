@@ -34,6 +34,14 @@ struct Fold52 {
 void fold52_vec(const Fold52& f, const u64* lo, const u64* hi, u64* out, size_t n);
 constexpr size_t kMac52Terms = 15;
 
+// Fused kernels with the accumulators in registers (operands < 2^52, q < 2^50, any number of terms; partial sums
+// are folded every kMac52Terms terms):
+//   conv52: out[i] = Σ_t x[t][i]·w[t] mod q                       (basis conversion, broadcast multipliers)
+//   dot2_52: out0[i] = Σ_t x[t][i]·k0[t][i], out1[i] = Σ_t x[t][i]·k1[t][i] mod q  (key-switching inner product)
+void conv52(const Fold52& f, const u64* const* x, const u64* w, size_t terms, u64* out, size_t n);
+void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
+             u64* out1, size_t n);
+
 static inline u64 fold52(const Modulus& m, u64 lo, u64 hi) { return m.reduce128(((u128)hi << 52) + lo); }
 
 // out[i] = Σ_t a[t][i]·b[t][i] mod q for up to kMac52Terms terms (out may alias an input): IFMA for q < 2^50,

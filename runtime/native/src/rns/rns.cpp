@@ -107,7 +107,8 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
     if (centred)
       for (size_t n = 0; n < len; n++) v[n] = (u64)std::llround(frac[n]);  // Σ y_i B̂_i = x + v·B, x centred
     const bool ifma = mac52_available();
-    std::vector<u64> lo(ifma ? B : 0), hi(ifma ? B : 0), ysplit;
+    std::vector<u64> ysplit, terms_w;
+    std::vector<const u64*> terms_x;
     if (ifma) {
       // Wide sources (>= 2^50) are split as y = yh·2^31 + yl so every operand fits a 52-bit lane.
       ysplit.resize(2 * m * B);
@@ -128,43 +129,41 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
         // -v·B is one more term v·(q_j - [B]_{q_j}).
         const Fold52 fold(c.tmods[j].q);
         u64* dst = out[j] + n0;
-        std::fill(lo.begin(), lo.end(), 0);
-        std::fill(hi.begin(), hi.end(), 0);
-        size_t terms = 0;
-        auto mac = [&](const u64* x, u64 w) {
-          if (terms == kMac52Terms) {
-            fold52_vec(fold, lo.data(), hi.data(), lo.data(), len);
-            std::fill(hi.begin(), hi.end(), 0);
-            terms = 1;
-          }
-          mac52_bcast(lo.data(), hi.data(), x, w, len);
-          terms++;
-        };
         const u64* h31 = c.hat31.data() + j * m;
+        std::vector<const u64*>& xs = terms_x;
+        std::vector<u64>& ws = terms_w;
+        xs.clear();
+        ws.clear();
         for (size_t i = 0; i < m; i++) {
           if (c.wide[i]) {
             const u64* yh = ysplit.data() + 2 * i * B;
-            mac(yh, h31[i]);
-            mac(yh + B, h[i]);
+            xs.push_back(yh);
+            ws.push_back(h31[i]);
+            xs.push_back(yh + B);
+            ws.push_back(h[i]);
           } else {
-            mac(y.data() + i * B, h[i]);
+            xs.push_back(y.data() + i * B);
+            ws.push_back(h[i]);
           }
         }
-        if (centred) mac(v.data(), c.B_mod[j] == 0 ? 0 : c.tmods[j].q - c.B_mod[j]);
-        fold52_vec(fold, lo.data(), hi.data(), dst, len);
+        // The centring correction -v·B is one more term v·(q_j - [B]_{q_j}).
+        if (centred) {
+          xs.push_back(v.data());
+          ws.push_back(c.B_mod[j] == 0 ? 0 : c.tmods[j].q - c.B_mod[j]);
+        }
+        conv52(fold, xs.data(), ws.data(), xs.size(), dst, len);
         continue;
       } else {
-      for (size_t n = 0; n < len; n++) acc[n] = 0;
-      // Each term < 2^124 (primes < 2^62), so up to 16 terms fit in 128 bits; fold every 15 terms.
-      for (size_t i0 = 0; i0 < m; i0 += 15) {
-        size_t i1 = std::min(m, i0 + 15);
-        for (size_t i = i0; i < i1; i++) {
-          const u64 hv = h[i];
-          const u64* yi = y.data() + i * B;
-          for (size_t n = 0; n < len; n++) acc[n] += (u128)yi[n] * hv;
+      // Each term < 2^124 (primes < 2^62), so up to 16 terms fit in 128 bits; fold every 15 terms. The sum lives in
+      // registers across the sources (a read-modify-write of a u128 array per term was the bottleneck).
+      const Modulus& tm = c.tmods[j];
+      for (size_t n = 0; n < len; n++) {
+        u128 s = 0;
+        for (size_t i = 0; i < m; i++) {
+          s += (u128)y[i * B + n] * h[i];
+          if (i % 15 == 14 && i + 1 < m) s = tm.reduce128(s);
         }
-        if (i1 < m)
-          for (size_t n = 0; n < len; n++) acc[n] = c.tmods[j].reduce128(acc[n]);
+        acc[n] = s;
       }
       }
       u64* dst = out[j] + n0;
