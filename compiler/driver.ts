@@ -141,7 +141,7 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   module.attrs.placement = ctx.notes.placement as AttrDict;
   module.attrs.compiler = 'hec 0.1.0';
 
-  const btsTokens = opts.bootstrapCalibrationTokens ?? 8;
+  const btsTokens = opts.bootstrapCalibrationTokens ?? 16;
   const hasBootstrap = isAttrDict(module.attrs.keys) && module.attrs.keys.bootstrap === true;
   if (hasBootstrap && !graphOnly && btsTokens > 0) {
     progress('calibrate', `bootstrap ranges: running ${btsTokens} tokens on sim`);

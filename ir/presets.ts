@@ -56,6 +56,23 @@ export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
     bootstrapLevels: 15,
     insecure: true,
   },
+  /**
+   * The N16_BOOT modulus chain at N=2^13 (insecure): whole-model plans on `sim` at an eighth of the slots, so the
+   * end-to-end tests against onnxruntime run in the fast tier. Same levels, scales and bootstrap depth as N16_BOOT.
+   */
+  TEST_INSECURE_N13_DEEP: {
+    name: 'TEST_INSECURE_N13_DEEP',
+    logN: 13,
+    firstPrimeBits: 61,
+    scalePrimeBits: 55,
+    levels: 24,
+    specialPrimeBits: [60, 60, 60, 60, 60],
+    dnum: 5,
+    scaleBits: 55,
+    secretHammingWeight: 192,
+    bootstrapLevels: 15,
+    insecure: true,
+  },
   /** N=2^15 without bootstrapping, for shallow plans. */
   N15_SHALLOW: {
     name: 'N15_SHALLOW',

@@ -120,11 +120,14 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
       if (!(a > 0)) throw new HecError('HEC4101', `inv on %${name} needs a positive domain, got [${a}, ${bnd}]`);
       const tol = typeof op.attrs.rel_tol === 'number' ? op.attrs.rel_tol : INV_REL_TOL;
       const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol);
+      // Bounds for the magnitude analysis: every iterate is within a factor (1 ± e), e < 1, of 1/x, so
+      // x·y ∈ (0, 2), 2 − x·y ∈ (0, 2) and |y| < 2/a.
+      const yMax = 2 / a;
       let y = polyOp(b, x, plan.series);
       for (let i = 0; i < plan.steps; i++) {
-        const xy = b.mul(x, y, y.type.layout);
-        const twoMinus = b.addConst(b.negate(xy), 2);
-        y = b.mul(y, twoMinus, y.type.layout, i === plan.steps - 1 ? name : undefined);
+        const xy = b.bound(b.mul(x, y, y.type.layout), 2);
+        const twoMinus = b.bound(b.addConst(b.negate(xy), 2), 2);
+        y = b.bound(b.mul(y, twoMinus, y.type.layout, i === plan.steps - 1 ? name : undefined), yMax);
       }
       records.push({ value: name, fn, domain: [a, bnd], degree: plan.series.coeffs.length - 1, newtonSteps: plan.steps, depth: plan.depth, maxError: plan.error, errorKind: 'relative' });
       return y;
@@ -135,14 +138,16 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
       if (!(a * s + eps > 0)) throw new HecError('HEC4101', `inv_sqrt on %${name} needs s·x + ε > 0 on its domain`);
       const f = (t: number) => 1 / Math.sqrt(s * t + eps);
       const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL);
+      // Bounds: iterates are within a factor (1 ± e), e < 0.9, of f, so y < 2·f_max, z·y² < 4, u ∈ (−0.5, 1.5).
+      const fMax = Math.max(f(a), f(bnd));
       let y = polyOp(b, x, plan.series);
       if (plan.steps > 0) {
         const halfZ = b.addConst(b.mulConst(x, s / 2), eps / 2);
         for (let i = 0; i < plan.steps; i++) {
-          const y2 = b.mul(y, y, y.type.layout);
-          const t = b.mul(halfZ, y2, y.type.layout);
-          const u = b.addConst(b.negate(t), 1.5);
-          y = b.mul(y, u, y.type.layout, i === plan.steps - 1 ? name : undefined);
+          const y2 = b.bound(b.mul(y, y, y.type.layout), 4 * fMax * fMax);
+          const t = b.bound(b.mul(halfZ, y2, y.type.layout), 2);
+          const u = b.bound(b.addConst(b.negate(t), 1.5), 1.5);
+          y = b.bound(b.mul(y, u, y.type.layout, i === plan.steps - 1 ? name : undefined), 2 * fMax);
         }
       }
       records.push({ value: name, fn, domain: [a, bnd], degree: plan.series.coeffs.length - 1, newtonSteps: plan.steps, depth: plan.depth, maxError: plan.error, errorKind: 'relative' });

@@ -122,7 +122,41 @@ export class StepExecutor {
       }
     };
     this.func.ops.forEach((op, i) => {
-      let out: (Ciphertext | Plaintext)[] = [];
+      try {
+        this.execOp(op, i, position, env, get, ct, uncachedPts, returned, release);
+      } catch (e) {
+        if (e instanceof HecError && !e.diagnostic.message.includes(' (plan op #')) {
+          const r = op.results[0]?.name;
+          e.diagnostic.message += ` (plan op #${i} ${op.name}${r ? ` → %${r}` : ''}, position ${position})`;
+          e.message = `${e.diagnostic.code}: ${e.diagnostic.message}`;
+        }
+        throw e;
+      }
+    });
+    const result = new Map<string, Ciphertext>();
+    const names = ret.attrs.names as string[];
+    ret.operands.forEach((v, k) => result.set(names[k]!, ct(this.aliasOf.get(v) ?? v)));
+    // Arguments that no op reads (e.g. a cache ciphertext a pass made dead) are still ours to free.
+    for (const a of this.func.args) {
+      const x = env.get(a.value);
+      if (x !== undefined && !this.lastUse.has(a.value) && !returned.has(x)) s.free(x);
+    }
+    return result;
+  }
+
+  private execOp(
+    op: Op,
+    i: number,
+    position: number,
+    env: Map<Value, Ciphertext | Plaintext>,
+    get: (v: Value) => Ciphertext | Plaintext,
+    ct: (v: Value) => Ciphertext,
+    uncachedPts: Set<Plaintext>,
+    returned: Set<Ciphertext | Plaintext>,
+    release: (i: number, op: Op) => void,
+  ): void {
+    const s = this.server;
+    let out: (Ciphertext | Plaintext)[] = [];
       const o = op.operands;
       switch (op.name) {
         case 'ckks.encode': {
@@ -175,16 +209,6 @@ export class StepExecutor {
       op.results.forEach((r, k) => env.set(r, out[k]!));
       release(i, op);
       this.opts.onOp?.(i, op);
-    });
-    const result = new Map<string, Ciphertext>();
-    const names = ret.attrs.names as string[];
-    ret.operands.forEach((v, k) => result.set(names[k]!, ct(this.aliasOf.get(v) ?? v)));
-    // Arguments that no op reads (e.g. a cache ciphertext a pass made dead) are still ours to free.
-    for (const a of this.func.args) {
-      const x = env.get(a.value);
-      if (x !== undefined && !this.lastUse.has(a.value) && !returned.has(x)) s.free(x);
-    }
-    return result;
   }
 
   /** Free cached plaintexts. */

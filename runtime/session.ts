@@ -31,18 +31,29 @@ export class DecodeSession {
     private readonly executor: StepExecutor,
   ) {}
 
-  static async create(plan: Plan, backend: Backend, weights: WeightStore | null, opts: ExecutorOptions = {}): Promise<DecodeSession> {
+  /**
+   * `startPosition` > 0 starts with an empty cache at a later position (calibration uses it to see the magnitudes
+   * of long contexts without running them); real sessions start at 0.
+   */
+  static async create(plan: Plan, backend: Backend, weights: WeightStore | null, opts: ExecutorOptions = {}, startPosition = 0): Promise<DecodeSession> {
     const client = await backend.createClient(plan.params);
     const keys = await client.evaluationKeys(keyRequestOf(plan));
     const server = await backend.createServer(plan.params, keys);
     const session = new DecodeSession(plan, client, server, new StepExecutor(plan.func, server, plan.params, weights, opts));
-    // The empty KV cache: the client encrypts zeros once, at each state's level.
-    for (const a of plan.func.args) {
-      if (a.attrs.role !== 'state') continue;
-      const bytes = client.encrypt({ re: new Float64Array(plan.params.slots) }, a.value.type.level!);
-      session.states.set(a.attrs.state as string, server.deserialize(bytes));
-    }
+    session.reset(startPosition);
     return session;
+  }
+
+  /** Empty the KV cache (the client encrypts zeros at each state's level) and continue at `position`. */
+  reset(position = 0): void {
+    for (const ct of this.states.values()) this.server.free(ct);
+    this.states.clear();
+    for (const a of this.plan.func.args) {
+      if (a.attrs.role !== 'state') continue;
+      const bytes = this.client.encrypt({ re: new Float64Array(this.plan.params.slots) }, a.value.type.level!);
+      this.states.set(a.attrs.state as string, this.server.deserialize(bytes));
+    }
+    this.position = position;
   }
 
   get nextPosition(): number {
@@ -82,10 +93,9 @@ export class DecodeSession {
     return unpack(logitsValue.type.layout, decrypted.re, vocab);
   }
 
+  /** Release everything the server holds (the KV cache, cached plaintexts), also after a failed step. */
   dispose(): void {
-    for (const ct of this.states.values()) this.server.free(ct);
     this.states.clear();
-    this.executor.dispose();
     this.server.dispose();
     this.client.dispose();
   }

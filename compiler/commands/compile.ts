@@ -33,7 +33,7 @@ export const COMPILE_OPTIONS: CommandSpec['options'] = [
   { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
   { name: 'max-context', type: 'number', default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)' },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
-  { name: 'calibration-tokens', type: 'number', default: 8, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
+  { name: 'calibration-tokens', type: 'number', default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
   { name: 'allow-insecure', type: 'boolean', help: 'permit TEST_INSECURE_* presets (tests only)' },
 ];
 

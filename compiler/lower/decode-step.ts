@@ -162,18 +162,21 @@ class DecodeLowering {
     });
     const total = (vals: Value[]) => {
       let acc = vals[0]!;
-      for (const v of vals.slice(1)) acc = b.add(acc, v);
+      for (const v of vals.slice(1)) acc = b.add(acc, v, { kind: 'junk' });
       return b.rotateSum(acc, geo.block, geo.capacity, allTokens);
     };
+    // Bounds that hold for any input (magnitude analysis, bootstrap ranges): Σ z·g ≤ 1 + ρ, so each z·g ≤ 1 + ρ.
     for (let i = 0; i < squarings; i++) {
-      const g = b.nonlinear(total(z), { fn: 'inv', domain: i === 0 ? firstDomain : laterDomain, rel_tol: rho });
+      const g = b.nonlinear(b.bound(total(z), i === 0 ? n : (1 + rho) ** 2), { fn: 'inv', domain: i === 0 ? firstDomain : laterDomain, rel_tol: rho });
       z = z.map((zc, ci) => {
-        const scaled = b.mul(zc, g, clean(ci));
-        return b.mul(scaled, scaled, clean(ci));
+        const scaled = b.bound(b.mul(zc, g, clean(ci)), 1 + rho);
+        return b.bound(b.mul(scaled, scaled, clean(ci)), (1 + rho) ** 2);
       });
     }
-    const inv = b.nonlinear(total(z), { fn: 'inv', domain: squarings === 0 ? firstDomain : laterDomain, rel_tol: 1e-6 }, `${hint}_inv`);
-    return z.map((zc, ci) => b.mul(zc, inv, clean(ci), `${hint}_prob${ci}`));
+    const total0 = total(z);
+    if (squarings > 0) b.bound(total0, (1 + rho) ** 2);
+    const inv = b.nonlinear(total0, { fn: 'inv', domain: squarings === 0 ? firstDomain : laterDomain, rel_tol: 1e-6 }, `${hint}_inv`);
+    return z.map((zc, ci) => b.bound(b.mul(zc, inv, clean(ci), `${hint}_prob${ci}`), 1 + 1e-4));
   }
 
   private layer(x: Value, l: number): Value {
@@ -220,7 +223,7 @@ class DecodeLowering {
       for (let ci = 0; ci < geo.cacheCiphertexts; ci++) {
         const heads: Layout = { kind: 'heads', heads: c.numKvHeads, headDim: c.headDim, block: geo.block, base: ci * geo.capacity, capacity: geo.capacity, clean: false };
         const prod = b.mul(qs[g]!, kCache[ci]!, { kind: 'junk' });
-        scores.push(b.rotateSum(prod, 1, c.headDim, heads));
+        scores.push(b.bound(b.rotateSum(prod, 1, c.headDim, heads), Math.max(Math.abs(r.scores.lo), Math.abs(r.scores.hi))));
       }
       const probs = this.softmax(scores, r.scores, `l${l}_g${g}`);
       let o: Value | null = null;

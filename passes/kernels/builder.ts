@@ -138,6 +138,12 @@ export class IrBuilder {
     return v;
   }
 
+  /** Record a guaranteed bound on max |slot| of v (read by passes/analysis/magnitudes.ts); returns v. */
+  bound(v: Value, max: number): Value {
+    if (v.def !== null && v.def.results.length === 1) v.def.attrs.bound = max;
+    return v;
+  }
+
   ret(values: Value[], names: string[]): void {
     this.func.ops.push({ name: 'ckks.return', operands: values, results: [], attrs: { names } });
   }

@@ -497,7 +497,7 @@ class SimServer implements ServerContext {
     // The circuit scales by 1/range on the way in and by range on the way out (backend.ts), so the bound is on x/range.
     if (!(worst / range <= BOOTSTRAP_INPUT_BOUND)) {
       throw new HecError(E_BOOTSTRAP_RANGE, `bootstrap: slot ${at} holds ${x.re[at]}${x.im[at] !== 0 ? ` + ${x.im[at]}i` : ''}, |value| ${worst} exceeds the bound ${BOOTSTRAP_INPUT_BOUND * range} (range ${range})`, {
-        fix: 'recalibrate the plan (the bootstrap range comes from calibration) or scale values into [-range, range]',
+        fix: 'the plan\'s bootstrap ranges come from calibration: recompile with more --calibration-tokens or a --calibration FILE like your inputs',
       });
     }
     const re = x.re.slice();

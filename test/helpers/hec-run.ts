@@ -1,0 +1,46 @@
+/**
+ * Compile a model in-process and run it token by token on a backend (default `sim`): the e2e tests' harness.
+ */
+import { compileModel, type CompileOptions } from '../../compiler/driver.ts';
+import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
+import { weightStore } from '../../compiler/weights.ts';
+import type { Backend } from '../../runtime/backend.ts';
+import { simBackend } from '../../runtime/backends/sim/index.ts';
+import { parsePlan, serializePlan, type Plan } from '../../runtime/plan.ts';
+import { DecodeSession } from '../../runtime/session.ts';
+
+export async function compileForTest(path: string, opts: Partial<CompileOptions> = {}): Promise<{ plan: Plan; text: string }> {
+  const r = await compileModel(path, { preset: 'TEST_INSECURE_N13_DEEP', allowInsecure: true, maxContext: 64, bootstrapCalibrationTokens: 8, ...opts });
+  const text = serializePlan(r.module);
+  return { plan: parsePlan(text), text };
+}
+
+/** Teacher-forced logits of every token through the plan. */
+export async function runTeacherForced(plan: Plan, modelPath: string, tokens: number[], backend: Backend = simBackend): Promise<Float64Array[]> {
+  const session = await DecodeSession.create(plan, backend, weightStore(loadLlamaSync(modelPath)));
+  try {
+    return tokens.map((t) => session.step(t));
+  } finally {
+    session.dispose();
+  }
+}
+
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+/** Gap between the best and second-best logit. */
+export function topGap(v: ArrayLike<number>): number {
+  const b = argmax(v);
+  let second = -Infinity;
+  for (let i = 0; i < v.length; i++) if (i !== b && v[i]! > second) second = v[i]!;
+  return v[b]! - second;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
