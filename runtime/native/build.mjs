@@ -4,7 +4,7 @@
 //   they ship next to the node binary, as they do for distribution and official builds).
 // - cuda: built only when `nvcc` is on PATH and runtime/native/cuda/binding.gyp exists.
 // A failed build never fails `npm install`: it prints why, and the `cpu` backend then reports "not built" (HEC5201).
-// Set HEC_SKIP_NATIVE=1 to skip, HEC_NATIVE_DEBUG=1 for a debug build.
+// Set HEC_SKIP_NATIVE=1 to skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,8 +45,7 @@ function build(dir, label) {
     return false;
   }
   const jobs = ['-j', 'max'];
-  const debug = process.env.HEC_NATIVE_DEBUG === '1' ? ['--debug'] : [];
-  const args = [gyp, 'rebuild', ...jobs, ...debug, ...nodedirArgs(), `--directory=${dir}`];
+  const args = [gyp, 'rebuild', ...jobs, ...nodedirArgs(), `--directory=${dir}`];
   log(`${label}: building (${path.relative(process.cwd(), dir) || '.'}) ...`);
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: process.env });
   if (r.status !== 0) {
