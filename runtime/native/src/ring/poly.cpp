@@ -1,5 +1,7 @@
 #include "poly.h"
 
+#include <sys/mman.h>
+
 #include <map>
 #include <mutex>
 #include <vector>
@@ -32,8 +34,14 @@ void* poly_alloc(size_t bytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(64, bytes);
+  // Large buffers are 2 MiB aligned and marked for transparent huge pages: first-touch page faults are expensive
+  // (especially in VMs), and a 2^16-coefficient key-switching key is hundreds of MiB.
+  constexpr size_t kHuge = size_t(2) << 20;
+  void* p = bytes >= 2 * kHuge ? std::aligned_alloc(kHuge, (bytes + kHuge - 1) & ~(kHuge - 1)) : std::aligned_alloc(64, bytes);
   if (!p) throw HecErr("HEC5199", "out of memory allocating a polynomial");
+#ifdef MADV_HUGEPAGE
+  if (bytes >= 2 * kHuge) madvise(p, (bytes + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);
+#endif
   std::lock_guard<std::mutex> g(c.mu);
   c.sizes[p] = bytes;
   return p;
