@@ -71,6 +71,7 @@ export async function calibrateBootstrapRanges(
       for (const t of run.tokens) {
         session.step(t);
         onProgress?.(++done, total);
+        await new Promise((r) => setImmediate(r)); // keep the event loop (progress output, test runners) alive
       }
     }
   } finally {

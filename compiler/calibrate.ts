@@ -145,10 +145,10 @@ export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Mo
 /** Conservative ranges for graph-only models (no weights to run): enough to count ops, not to run. */
 export function defaultRanges(model: LlamaModel, maxContext: number): ModelRanges {
   const layer: LayerRanges = {
-    attnNormMeanSquare: { lo: 1e-3, hi: 1e3 },
-    mlpNormMeanSquare: { lo: 1e-3, hi: 1e3 },
-    scores: { lo: -30, hi: 30 },
-    siluInput: { lo: -20, hi: 20 },
+    attnNormMeanSquare: { lo: 0.05, hi: 50 },
+    mlpNormMeanSquare: { lo: 0.05, hi: 50 },
+    scores: { lo: -20, hi: 20 },
+    siluInput: { lo: -10, hi: 10 },
   };
-  return { layers: Array.from({ length: model.config.numLayers }, () => ({ ...layer })), finalNormMeanSquare: { lo: 1e-3, hi: 1e3 }, provenance: 'uncalibrated defaults (graph-only model)' };
+  return { layers: Array.from({ length: model.config.numLayers }, () => ({ ...layer })), finalNormMeanSquare: { lo: 0.05, hi: 50 }, provenance: 'uncalibrated defaults (graph-only model)' };
 }

@@ -19,7 +19,12 @@ export async function compileForTest(path: string, opts: Partial<CompileOptions>
 export async function runTeacherForced(plan: Plan, modelPath: string, tokens: number[], backend: Backend = simBackend): Promise<Float64Array[]> {
   const session = await DecodeSession.create(plan, backend, weightStore(loadLlamaSync(modelPath)));
   try {
-    return tokens.map((t) => session.step(t));
+    const out: Float64Array[] = [];
+    for (const t of tokens) {
+      out.push(session.step(t));
+      await new Promise((r) => setImmediate(r)); // let the test runner's RPC breathe between long steps
+    }
+    return out;
   } finally {
     session.dispose();
   }

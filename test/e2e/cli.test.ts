@@ -1,0 +1,107 @@
+/**
+ * The `hec` command as a user meets it: help, bad inputs (each exits non-zero with one coded line naming the
+ * problem), graph-only models (compile works and reports op counts; run refuses), and plan corruption.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildLlamaOnnx } from '../helpers/onnx-build.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hec-cli-'));
+
+/** Run the CLI in a child process (asynchronously: a blocking spawn would stall the test worker). */
+function hec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/hec.mjs', ...args], { encoding: 'utf8', timeout: 300_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Exactly one `error HECnnnn:` line (plus an optional `fix:` line), never a stack trace. */
+function expectOneError(r: { code: number; stderr: string }, code: string, mention: RegExp): void {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('[hec') && !l.startsWith('***'));
+  expect(lines[0]).toMatch(new RegExp(`^error ${code}: `));
+  expect(lines[0]).toMatch(mention);
+  expect(lines.slice(1).every((l) => l.startsWith('fix: '))).toBe(true);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+const SMALL = ['--preset', 'TEST_INSECURE_N13_DEEP', '--allow-insecure', '--max-context', '16', '--calibration-tokens', '4', '-q'];
+
+describe('hec CLI', () => {
+  it('--help lists every command and each command has its own --help', async () => {
+    const top = await hec('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['compile', 'run', 'inspect', 'passes', 'backends', 'bench']) {
+      expect(top.stdout).toContain(c);
+      const h = await hec(c, '--help');
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain(`usage: hec ${c}`);
+    }
+  });
+
+  it('rejects a file that is not ONNX', async () => {
+    const p = join(tmp, 'notes.onnx');
+    writeFileSync(p, 'this is not a protobuf\n');
+    expectOneError(await hec('compile', p, ...SMALL), 'HEC1\\d{3}', /notes\.onnx/);
+  });
+
+  it('rejects a truncated ONNX file', async () => {
+    const p = join(tmp, 'cut.onnx');
+    writeFileSync(p, readFileSync('models/llama-mqa.decode.onnx').subarray(0, 5000));
+    expectOneError(await hec('compile', p, ...SMALL), 'HEC1\\d{3}', /cut\.onnx|truncated/);
+  });
+
+  it('rejects an unsupported op and names the node', async () => {
+    const p = join(tmp, 'gelu.onnx');
+    writeFileSync(p, buildLlamaOnnx({ numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8, intermediateSize: 24, vocabSize: 32, ropeTheta: 10000, rmsNormEps: 1e-5, tied: false, seed: 3, variant: 'erf-gelu-mlp' }).bytes);
+    expectOneError(await hec('compile', p, ...SMALL), 'HEC1\\d{3}', /Erf/);
+  });
+
+  it('compiles a graph-only model (weights file absent) and reports op counts; run refuses', async () => {
+    const p = join(tmp, 'graph-only.onnx');
+    copyFileSync('models/llama-mqa.decode.dynamo.onnx', p); // its .onnx.data is not copied
+    const plan = join(tmp, 'graph-only.plan');
+    const c = await hec('compile', p, '-o', plan, ...SMALL);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/GRAPH-ONLY/);
+    expect(c.stdout).toMatch(/per token \d+ pt-mul, \d+ ct-mul, \d+ key switches, \d+ bootstraps/);
+    const ins = await hec('inspect', plan, '--json');
+    const summary = JSON.parse(ins.stdout) as { op_counts_per_token: Record<string, number> };
+    expect(summary.op_counts_per_token['ckks.mul_plain']).toBeGreaterThan(0);
+    expectOneError(await hec('run', plan, '--tokens', '1,2', '-q'), 'HEC5030', /graph-only|no weights/);
+  });
+
+  it('runs a plan, and rejects a corrupted plan and a plan of another version', async () => {
+    const plan = join(tmp, 'mha.plan');
+    const c = await hec('compile', 'test/fixtures/models/tiny-mha.decode.onnx', '-o', plan, ...SMALL);
+    expect(c.code, c.stderr).toBe(0);
+    const r = await hec('run', plan, '--tokens', '1,2,3', '--max-new-tokens', '2', '--json', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { generated: number[]; positions: { input: number; top1: number; ms: number }[] };
+    expect(out.generated).toHaveLength(2);
+    expect(out.positions.map((p) => p.input)).toEqual([1, 2, 3, out.generated[0]]);
+
+    const text = readFileSync(plan, 'utf8');
+    const corrupted = join(tmp, 'corrupted.plan');
+    writeFileSync(corrupted, text.replace('ckks.rotate ', 'ckks.rotata '));
+    expectOneError(await hec('run', corrupted, '--tokens', '1', '-q'), 'HEC5002', /corrupted/);
+    const truncated = join(tmp, 'truncated.plan');
+    writeFileSync(truncated, text.slice(0, text.length / 2));
+    expectOneError(await hec('inspect', truncated), 'HEC5002', /truncated|checksum/);
+    const future = join(tmp, 'future.plan');
+    writeFileSync(future, text.replace('hec.plan version = 1', 'hec.plan version = 2'));
+    expectOneError(await hec('inspect', future), 'HEC5004', /version 2/);
+    expectOneError(await hec('inspect', 'models/llama-py.decode.onnx'), 'HEC5001', /not a hec plan/);
+  });
+
+  it('reports unknown options and commands clearly', async () => {
+    expectOneError(await hec('compile', '--frobnicate'), 'HEC0002', /--frobnicate/);
+    expectOneError(await hec('transmogrify'), 'HEC0001', /transmogrify/);
+  });
+});
