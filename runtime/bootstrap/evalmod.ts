@@ -132,9 +132,10 @@ function planOdd(kPrime: number, f: (x: number) => number, omega: number, maxDep
  *
  * Scale discipline: every sum is formed BEFORE its rescale, in an accumulator whose label S is that of its ct×ct
  * product (or free for pure baby sums); each other addend y joins as mulConst(dropLevel(y), c, S/scale(y)), an
- * integer ≈ 2^logΔ, so all addends carry S exactly and a single rescale rounds the whole sum. Labels then follow
- * the backend's own float arithmetic and never need to equal the params' canonical scales; the only level changes
- * are exact prime drops. This halves the rescales of a level-aligning scheme and avoids its label drift (prim.ts).
+ * integer ≈ 2^logΔ, so all addends carry S exactly and a single rescale rounds the whole sum. Results that meet
+ * after their rescales were evaluated for the same target label (ev). Labels never need to equal params' canonical
+ * scales — which drift by ≈ 2^-38 down the chain while backends add scales within 1e-9 without correcting them, an
+ * error EvalMod would amplify by 2πK' — and the only level changes are exact prime drops.
  */
 export class ChebEvaluator<C> {
   private readonly T = new Map<number, C>();
@@ -195,80 +196,127 @@ export class ChebEvaluator<C> {
     return out;
   }
 
-  /** Σ_j c_j T_j in one accumulator at the lowest level among the T_j used; result one level below that. */
-  private babySum(c: Float64Array): C | number {
-    const P = this.P;
-    let lvl = Infinity;
-    for (let j = 1; j < c.length; j++) if (c[j] !== 0) lvl = Math.min(lvl, P.level(this.t(j)));
-    if (lvl === Infinity) return c[0] ?? 0;
-    const S = canonical(P.params, lvl) * qf(P.params, lvl);
-    let acc: C | undefined;
-    for (let j = 1; j < c.length; j++) {
-      if (c[j] === 0) continue;
-      const term = this.join(this.at(`T${j}`, this.t(j), lvl), c[j]!, S);
-      if (acc === undefined) acc = term;
-      else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
-    }
-    const r = P.rescale(acc!);
-    P.free(acc!);
-    if (c[0] !== 0 && c[0] !== undefined) { const r2 = P.addConst(r, c[0]); P.free(r); return r2; }
-    return r;
+  private levelT(j: number): number {
+    return this.top - ChebEvaluator.depthOf(j);
   }
 
-  /** p with its result at level ≥ top − budget. */
-  private ev(c: Float64Array, budget: number): C | number {
-    const P = this.P;
+  private minLevel(c: Float64Array): number {
+    let l = Infinity;
+    for (let j = 1; j < c.length; j++) if (c[j] !== 0) l = Math.min(l, this.levelT(j));
+    return l;
+  }
+
+  /** How ev() splits c: undefined for a baby-step sum (or a constant), else the split point and the two parts. */
+  private split(c: Float64Array, budget: number): { g: number; hi: Float64Array; lo: Float64Array } | undefined {
     let d = c.length - 1;
     while (d > 0 && c[d] === 0) d--;
-    if (d === 0) return c[0] ?? 0;
-    const cc = c.subarray(0, d + 1);
+    if (d === 0) return undefined;
     let need = -1;
-    for (let j = 1; j <= d; j++) if (cc[j] !== 0) need = Math.max(need, ChebEvaluator.depthOf(j));
-    if (d < this.baby && need + 1 <= budget) return this.babySum(cc);
+    for (let j = 1; j <= d; j++) if (c[j] !== 0) need = Math.max(need, ChebEvaluator.depthOf(j));
+    if (d < this.baby && need + 1 <= budget) return undefined;
     const g = 2 ** Math.floor(Math.log2(d));
     if (g === 1 || ChebEvaluator.depthOf(g) > budget - 1) throw new Error(`EvalMod: degree ${d} does not fit in ${budget} levels`);
-    // p = lo + hi·T_g, using T_j = 2·T_{j−g}·T_g − T_{2g−j} for g < j ≤ d < 2g; lo and hi both get budget − 1 so that
-    // they sit at or above the product's level and join its accumulator before the one rescale.
+    // p = lo + hi·T_g, using T_j = 2·T_{j−g}·T_g − T_{2g−j} for g < j ≤ d < 2g.
     const hi = new Float64Array(d - g + 1);
-    const lo = Float64Array.from(cc.subarray(0, g));
-    hi[0] = cc[g]!;
+    const lo = Float64Array.from(c.subarray(0, g));
+    hi[0] = c[g]!;
     for (let j = g + 1; j <= d; j++) {
-      hi[j - g] = 2 * cc[j]!;
-      lo[2 * g - j]! -= cc[j]!;
+      hi[j - g] = 2 * c[j]!;
+      lo[2 * g - j]! -= c[j]!;
     }
-    const h = this.ev(hi, budget - 1);
-    const l = this.ev(lo, budget - 1);
-    const tg = this.t(g);
-    let lv = P.level(tg);
-    if (typeof h !== 'number') lv = Math.min(lv, P.level(h));
-    if (typeof l !== 'number') lv = Math.min(lv, P.level(l));
-    const tgl = this.at(`T${g}`, tg, lv);
+    return { g, hi, lo };
+  }
+
+  /** The level ev(c, budget) lands on (a dry run of its structure; +∞ for a constant). */
+  private levelOf(c: Float64Array, budget: number): number {
+    const sp = this.split(c, budget);
+    if (sp === undefined) return this.minLevel(c) - 1;
+    let lv = Math.min(this.levelT(sp.g), this.levelOf(sp.hi, budget - 1));
+    if (sp.lo.length <= this.baby) return Math.min(lv, this.minLevel(sp.lo)) - 1;
+    return Math.min(lv - 1, this.levelOf(sp.lo, budget));
+  }
+
+  /**
+   * p with scale label exactly `target`, at level levelOf(c, budget) ≥ top − budget. The product hi·T_g is formed at
+   * the level lv where the accumulator's label must be target·q_lv, so hi is evaluated for the label
+   * target·q_lv/scale(T_g) (scale-invariant evaluation, Bossuat et al. §4.2): every label is exact by construction
+   * and results meeting at one level add without any correction.
+   */
+  private ev(c: Float64Array, budget: number, target: number): C | number {
+    const P = this.P;
+    const sp = this.split(c, budget);
+    if (sp === undefined) {
+      const lvl = this.minLevel(c);
+      if (lvl === Infinity) return c[0] ?? 0;
+      const S = target * qf(P.params, lvl);
+      let acc: C | undefined;
+      for (let j = 1; j < c.length; j++) {
+        if (c[j] === 0) continue;
+        const term = this.join(this.at(`T${j}`, this.t(j), lvl), c[j]!, S);
+        if (acc === undefined) acc = term;
+        else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
+      }
+      return this.finish(acc!, c[0] ?? 0);
+    }
+    const { g, hi, lo } = sp;
+    const inline = lo.length <= this.baby;
+    let lv = Math.min(this.levelT(g), this.levelOf(hi, budget - 1));
+    if (inline) lv = Math.min(lv, this.minLevel(lo));
+    const tg = this.at(`T${g}`, this.t(g), lv);
+    const S = target * qf(P.params, lv);
+    const h = this.ev(hi, budget - 1, S / P.scale(tg));
     let acc: C;
-    if (typeof h === 'number') acc = P.mulConst(tgl, h, canonical(P.params, lv));
+    if (typeof h === 'number') acc = P.mulConst(tg, h, S / P.scale(tg));
     else {
       const hd = dropKeep(P, h, lv);
-      acc = P.mul(hd, tgl);
+      acc = P.mul(hd, tg);
       if (hd !== h) P.free(hd);
       P.free(h);
     }
-    if (typeof l !== 'number') {
-      const ld = dropKeep(P, l, lv);
-      const term = this.join(ld, 1, P.scale(acc));
-      const s = P.add(acc, term);
-      for (const v of new Set([acc, term, l, ld])) P.free(v);
-      acc = s;
+    let c0 = 0;
+    if (inline) {
+      c0 = lo[0]!;
+      for (let j = 1; j < lo.length; j++) {
+        if (lo[j] === 0) continue;
+        const term = this.join(this.at(`T${j}`, this.t(j), lv), lo[j]!, S);
+        const s2 = P.add(acc, term);
+        P.free(acc);
+        P.free(term);
+        acc = s2;
+      }
     }
-    let r = P.rescale(acc);
+    const r = this.finish(acc, c0);
+    if (inline) return r;
+    const l = this.ev(lo, budget, target);
+    if (typeof l === 'number') {
+      if (l === 0) return r;
+      const r2 = P.addConst(r, l);
+      P.free(r);
+      return r2;
+    }
+    const m = Math.min(P.level(r), P.level(l));
+    const a2 = dropKeep(P, r, m), b2 = dropKeep(P, l, m);
+    const out = P.add(a2, b2);
+    for (const v of new Set([r, l, a2, b2])) P.free(v);
+    return out;
+  }
+
+  /** Rescale an accumulator and add the constant term. */
+  private finish(acc: C, c0: number): C {
+    const P = this.P;
+    const r = P.rescale(acc);
     P.free(acc);
-    if (typeof l === 'number' && l !== 0) { const r2 = P.addConst(r, l); P.free(r); r = r2; }
-    return r;
+    if (c0 === 0) return r;
+    const r2 = P.addConst(r, c0);
+    P.free(r);
+    return r2;
   }
 
   /** Evaluate several polynomials on the shared basis; each result at exactly level top − depth. Frees every T_j ≠ x. */
-  evaluateMany(cs: readonly Float64Array[], depth: number): C[] {
+  evaluateMany(cs: readonly Float64Array[], depth: number, target?: number): C[] {
     const P = this.P;
     const outs = cs.map((c) => {
-      const r = this.ev(c, depth);
+      const r = this.ev(c, depth, target ?? canonical(P.params, this.top - depth));
       if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
       const out = dropKeep(P, r, this.top - depth);
       if (out !== r) P.free(r);
@@ -281,7 +329,7 @@ export class ChebEvaluator<C> {
     return outs;
   }
 
-  evaluate(c: Float64Array, depth: number): C {
-    return this.evaluateMany([c], depth)[0]!;
+  evaluate(c: Float64Array, depth: number, target?: number): C {
+    return this.evaluateMany([c], depth, target)[0]!;
   }
 }
