@@ -76,6 +76,21 @@ NttTable::NttTable(u64 q, int logN_) : mod(q), logN(logN_), N((size_t)1 << logN_
     ninvp52 = p52(ninv);
     ninv_wp52 = p52(ninv_w);
   }
+  if (N >= 32) {
+    static const int lane_blk[8] = {0, 1, 4, 5, 2, 3, 6, 7};  // element/2 of the lanes of the gap-1 stage
+    f1w.resize(N / 2);
+    f1wp.resize(N / 2);
+    i1w.resize(N / 2);
+    i1wp.resize(N / 2);
+    for (size_t base = 0; base < N; base += 16)
+      for (int k = 0; k < 8; k++) {
+        const size_t src = N / 2 + base / 2 + lane_blk[k], dst = base / 2 + k;
+        f1w[dst] = fw[src];
+        i1w[dst] = iw[src];
+        f1wp[dst] = ifma ? fwp52[src] : fwp[src];
+        i1wp[dst] = ifma ? iwp52[src] : iwp[src];
+      }
+  }
 }
 
 void NttTable::forward(u64* a) const {

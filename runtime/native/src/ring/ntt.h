@@ -26,6 +26,9 @@ struct NttTable {
   u64 ninv_w = 0, ninv_wp = 0; // N^-1·ψ^-1 of the last layer
   bool ifma = false;           // use the IFMA kernels for this prime
   std::vector<u64> fwp52, iwp52;  // 52-bit Shoup companions floor(w·2^52/q) for IFMA
+  // Gap-1 layer twiddles in SIMD lane order (window of 16 elements: lanes hold elements 0,2,8,10,4,6,12,14), with
+  // the Shoup companion of this prime's SIMD kernel (52-bit for IFMA primes, 64-bit otherwise).
+  std::vector<u64> f1w, f1wp, i1w, i1wp;
   u64 ninvp52 = 0, ninv_wp52 = 0;
 
   NttTable(u64 q, int logN);

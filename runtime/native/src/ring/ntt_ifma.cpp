@@ -59,42 +59,6 @@ struct Mul64 {
   static u64 mul_const(u64 q) { return q; }
 };
 
-// Small-gap layers (gap 4, 2, 1) inside one 16-element window: two zmm registers are permuted so that lane k of X
-// holds the k-th upper element of a butterfly pair and lane k of Y its partner, the butterflies run 8 wide, and the
-// inverse permutation writes them back. The window's twiddles are consecutive in the table and are spread to the
-// lanes with one more permute.
-struct SmallGap {
-  __m512i xi, yi, back0, back1, tw;
-  __mmask8 tmask;
-};
-HEC_SIMD SmallGap make_gap(int g) {
-  alignas(64) long long xi[8], yi[8], b0[8], b1[8], tw[8];
-  int k = 0;
-  for (int e = 0; e < 16; e++)
-    if ((e & g) == 0) {
-      xi[k] = e;
-      yi[k] = e + g;
-      tw[k] = e / (2 * g);
-      k++;
-    }
-  for (int e = 0; e < 16; e++) {
-    long long src = 0;
-    for (int j = 0; j < 8; j++) {
-      if (xi[j] == e) src = j;
-      if (yi[j] == e) src = 8 + j;
-    }
-    (e < 8 ? b0[e] : b1[e - 8]) = src;
-  }
-  SmallGap sg;
-  sg.xi = _mm512_load_si512(xi);
-  sg.yi = _mm512_load_si512(yi);
-  sg.back0 = _mm512_load_si512(b0);
-  sg.back1 = _mm512_load_si512(b1);
-  sg.tw = _mm512_load_si512(tw);
-  sg.tmask = (__mmask8)((1u << (16 / (2 * g))) - 1);
-  return sg;
-}
-
 // One butterfly of each direction on 8 lanes (Harvey's lazy ranges, as in the scalar kernels).
 // LAZY (52-bit lanes, q < 2^46): no reduction of X at all; ranges grow by 2q per layer and stay below
 // (2·logN + 1)·q < 2^52, the multiplier's input bound, so one reduction at the very end suffices.
@@ -112,39 +76,72 @@ HEC_SIMD inline void gs_bfly(__m512i& X, __m512i& Y, __m512i w, __m512i wp, __m5
   X = s;
 }
 
-// The three small-gap layers fused into one pass over 16-element windows (the transform is L2-bandwidth bound,
-// so every pass saved counts); the forward pass also does the final reduction to [0, q).
+// The three small-gap layers (gap 4, 2, 1) fused into one pass over 16-element windows v0 = e0..7, v1 = e8..15.
+// Lane layouts (elements held by the X lanes; Y holds each partner e + gap):
+//   gap 4: X = [0 1 2 3 8 9 10 11]   from (v0, v1) by 128-bit lane shuffles (vshufi64x2 0x44 / 0xEE)
+//   gap 2: X = [0 1 8 9 4 5 12 13]   from the gap-4 (X, Y) by vshufi64x2 0x88 / 0xDD
+//   gap 1: X = [0 2 8 10 4 6 12 14]  from the gap-2 (X, Y) by vpunpcklqdq / vpunpckhqdq
+// and back to natural order with two vpermt2q at the end (the inverse transform runs the same steps backwards).
+// Gap-4 and gap-2 twiddles are 2 and 4 consecutive table entries spread with one vpermq; gap-1 twiddles are stored
+// in lane order (NttTable::f1w/i1w). This replaced 24 generic permutes per window by 12 mostly single-uop shuffles.
 template <class M, bool FWD, bool LAZY = false>
 HEC_SIMD void small_layers(const NttTable& t, u64* a, __m512i vq, __m512i v2q) {
-  const __m512i mq = _mm512_set1_epi64((long long)M::mul_const(t.mod.q));
   const size_t N = t.N;
-  const SmallGap sg[3] = {make_gap(FWD ? 4 : 1), make_gap(2), make_gap(FWD ? 1 : 4)};
-  const int gs[3] = {FWD ? 4 : 1, 2, FWD ? 1 : 4};
+  const __m512i mq = _mm512_set1_epi64((long long)M::mul_const(t.mod.q));
+  const __m512i t4 = _mm512_set_epi64(1, 1, 1, 1, 0, 0, 0, 0);   // gap 4: lane -> block
+  const __m512i t2 = _mm512_set_epi64(3, 3, 1, 1, 2, 2, 0, 0);   // gap 2: lane -> block (e/4 of [0 1 8 9 4 5 12 13])
+  const __m512i out0 = _mm512_set_epi64(13, 5, 12, 4, 9, 1, 8, 0);   // natural order from gap-1 (X, Y): e0..7
+  const __m512i out1 = _mm512_set_epi64(15, 7, 14, 6, 11, 3, 10, 2); // e8..15
+  const __m512i in0 = _mm512_set_epi64(14, 12, 6, 4, 10, 8, 2, 0);   // gap-1 X from (v0, v1) (inverse start)
+  const __m512i in1 = _mm512_set_epi64(15, 13, 7, 5, 11, 9, 3, 1);   // gap-1 Y
+  const __m512i g4x = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);    // gap-4 X from gap-2 (X, Y) (inverse)
+  const __m512i g4y = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
   const u64* W = FWD ? t.fw.data() : t.iw.data();
   const u64* WP = FWD ? M::fwp(t) : M::iwp(t);
+  const u64* W1 = FWD ? t.f1w.data() : t.i1w.data();
+  const u64* W1P = FWD ? t.f1wp.data() : t.i1wp.data();
+  const size_t m4 = N / 8, m2 = N / 4;
   for (size_t base = 0; base < N; base += 16) {
-    __m512i v0 = _mm512_loadu_si512(a + base), v1 = _mm512_loadu_si512(a + base + 8);
-    for (int s = 0; s < 3; s++) {
-      const int g = gs[s];
-      __m512i X = _mm512_permutex2var_epi64(v0, sg[s].xi, v1), Y = _mm512_permutex2var_epi64(v0, sg[s].yi, v1);
-      const size_t ti = N / (2 * g) + base / (2 * g);
-      __m512i w = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, W + ti));
-      __m512i wp = _mm512_permutexvar_epi64(sg[s].tw, _mm512_maskz_loadu_epi64(sg[s].tmask, WP + ti));
-      if (FWD) ct_bfly<M, LAZY>(X, Y, w, wp, mq, v2q);
-      else gs_bfly<M>(X, Y, w, wp, mq, v2q);
-      v0 = _mm512_permutex2var_epi64(X, sg[s].back0, Y);
-      v1 = _mm512_permutex2var_epi64(X, sg[s].back1, Y);
+    const __m512i v0 = _mm512_loadu_si512(a + base), v1 = _mm512_loadu_si512(a + base + 8);
+    const __m512i w4 = _mm512_permutexvar_epi64(t4, _mm512_maskz_loadu_epi64(0x3, W + m4 + base / 8));
+    const __m512i w4p = _mm512_permutexvar_epi64(t4, _mm512_maskz_loadu_epi64(0x3, WP + m4 + base / 8));
+    const __m512i w2 = _mm512_permutexvar_epi64(t2, _mm512_maskz_loadu_epi64(0xF, W + m2 + base / 4));
+    const __m512i w2p = _mm512_permutexvar_epi64(t2, _mm512_maskz_loadu_epi64(0xF, WP + m2 + base / 4));
+    const __m512i w1 = _mm512_loadu_si512(W1 + base / 2), w1p = _mm512_loadu_si512(W1P + base / 2);
+    __m512i X, Y, r0, r1;
+    if (FWD) {
+      X = _mm512_shuffle_i64x2(v0, v1, 0x44);
+      Y = _mm512_shuffle_i64x2(v0, v1, 0xEE);
+      ct_bfly<M, LAZY>(X, Y, w4, w4p, mq, v2q);
+      __m512i X2 = _mm512_shuffle_i64x2(X, Y, 0x88), Y2 = _mm512_shuffle_i64x2(X, Y, 0xDD);
+      ct_bfly<M, LAZY>(X2, Y2, w2, w2p, mq, v2q);
+      X = _mm512_unpacklo_epi64(X2, Y2);
+      Y = _mm512_unpackhi_epi64(X2, Y2);
+      ct_bfly<M, LAZY>(X, Y, w1, w1p, mq, v2q);
+      r0 = _mm512_permutex2var_epi64(X, out0, Y);
+      r1 = _mm512_permutex2var_epi64(X, out1, Y);
+      if (LAZY) {  // [0, (2·logN+1)q) -> [0, 2q) by a Shoup product with 1, then [0, q)
+        const __m512i one = _mm512_set1_epi64(1), onep = _mm512_set1_epi64((long long)(((u128)1 << 52) / t.mod.q));
+        r0 = red(M::mul(r0, one, onep, mq), vq);
+        r1 = red(M::mul(r1, one, onep, mq), vq);
+      } else {
+        r0 = red(red(r0, v2q), vq);
+        r1 = red(red(r1, v2q), vq);
+      }
+    } else {
+      X = _mm512_permutex2var_epi64(v0, in0, v1);
+      Y = _mm512_permutex2var_epi64(v0, in1, v1);
+      gs_bfly<M>(X, Y, w1, w1p, mq, v2q);
+      __m512i X2 = _mm512_unpacklo_epi64(X, Y), Y2 = _mm512_unpackhi_epi64(X, Y);
+      gs_bfly<M>(X2, Y2, w2, w2p, mq, v2q);
+      X = _mm512_permutex2var_epi64(X2, g4x, Y2);
+      Y = _mm512_permutex2var_epi64(X2, g4y, Y2);
+      gs_bfly<M>(X, Y, w4, w4p, mq, v2q);
+      r0 = _mm512_shuffle_i64x2(X, Y, 0x44);
+      r1 = _mm512_shuffle_i64x2(X, Y, 0xEE);
     }
-    if (FWD && LAZY) {  // [0, (2·logN+1)q) -> [0, 2q) by a Shoup product with 1, then [0, q)
-      const __m512i one = _mm512_set1_epi64(1), onep = _mm512_set1_epi64((long long)(((u128)1 << 52) / t.mod.q));
-      v0 = red(M::mul(v0, one, onep, mq), vq);
-      v1 = red(M::mul(v1, one, onep, mq), vq);
-    } else if (FWD) {
-      v0 = red(red(v0, v2q), vq);
-      v1 = red(red(v1, v2q), vq);
-    }
-    _mm512_storeu_si512(a + base, v0);
-    _mm512_storeu_si512(a + base + 8, v1);
+    _mm512_storeu_si512(a + base, r0);
+    _mm512_storeu_si512(a + base + 8, r1);
   }
 }
 
