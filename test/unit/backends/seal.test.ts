@@ -47,7 +47,8 @@ describe('seal backend', () => {
   });
 
   it('refuses what SEAL cannot hold with a coded error', async () => {
-    expect(await code(sealBackend.createClient(presetParams('TEST_INSECURE_N12', { allowInsecure: true })))).toBe('HEC5112');
+    // 60-bit q_0/special primes really have 60 bits (ir/params.ts), so SEAL accepts the 60-bit presets.
+    expect(await code(sealBackend.createClient(presetParams('TEST_INSECURE_N12', { allowInsecure: true })))).toBe('no error');
     expect(await code(sealBackend.createClient(makeParams({ ...params, name: 'BIG', logN: 16 })))).toBe('HEC5112');
     expect(sealBackend.capabilities(params).bootstrapping).toBe(false);
   });
