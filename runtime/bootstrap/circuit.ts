@@ -23,7 +23,7 @@
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
-import { canonical, dropKeep, dropTo, qf, type Prim } from './prim.ts';
+import { canonical, dropKeep, dropTo, exactScale, qf, type Prim } from './prim.ts';
 
 export type BootstrapVariant = 'full' | 'real';
 
@@ -261,7 +261,7 @@ export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefi
     }
     // x_lo = rescale(pre_lo) is canonical; pre_hi uses 2^k times the plaintext scale, and
     // D = pre_hi − 2^k·pre_lo keeps the precision x_lo lost (the EvalMod bypass, see file comment).
-    const pLo = (canonical(params, l - 1) * qf(params, l)) / P.scale(cur);
+    const pLo = (exactScale(params, l - 1) * qf(params, l)) / P.scale(cur);
     const k = Math.max(0, Math.floor(Math.log2(ptHi / pLo)));
     const scales = plan.bypass ? [pLo, pLo * 2 ** k] : [pLo];
     const [lo, hi] = applyLinearTransform(P, cur, lt, scales, `${keyPrefix}/cts${i}`);

@@ -18,7 +18,7 @@
  * the optimal depth ⌈log2(d+1)⌉ and is split further, every other part is a baby-step sum with one spare level.
  * Scales: see ChebEvaluator (every sum is formed before its single rescale, addends joined at exactly its label).
  */
-import { canonical, dropKeep, qf, type Prim } from './prim.ts';
+import { alignTo, dropKeep, exactScale, type Prim } from './prim.ts';
 
 /** erfc via Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, enough for a tail bound). */
 function erfc(x: number): number {
@@ -132,10 +132,10 @@ function planOdd(kPrime: number, f: (x: number) => number, omega: number, maxDep
  *
  * Scale discipline: every sum is formed BEFORE its rescale, in an accumulator whose label S is that of its ct×ct
  * product (or free for pure baby sums); each other addend y joins as mulConst(dropLevel(y), c, S/scale(y)), an
- * integer ≈ 2^logΔ, so all addends carry S exactly and a single rescale rounds the whole sum. Results that meet
- * after their rescales were evaluated for the same target label (ev). Labels never need to equal params' canonical
- * scales — which drift by ≈ 2^-38 down the chain while backends add scales within 1e-9 without correcting them, an
- * error EvalMod would amplify by 2πK' — and the only level changes are exact prime drops.
+ * integer ≈ 2^logΔ, so all addends carry S exactly and a single rescale rounds the whole sum. Operands of ct×ct
+ * products and results that meet after their rescales carry the exact float chain label D_ℓ (prim.ts exactScale:
+ * backends require equal scales for mul and add scales within 1e-9 without correcting them; params.logScale drifts
+ * by ≈ 2^-38, which EvalMod would amplify by 2πK').
  */
 export class ChebEvaluator<C> {
   private readonly T = new Map<number, C>();
@@ -152,13 +152,25 @@ export class ChebEvaluator<C> {
     return j <= 1 ? 0 : Math.ceil(Math.log2(j));
   }
 
-  /** T_j (or any cached value) at `level`, by an exact prime drop; cached, owned by the evaluator. */
+  /** T_j at `level` with label D_level (alignTo: exact drops, one rescale); cached, owned by the evaluator. */
   private at(key: string, v: C, level: number): C {
     if (this.P.level(v) === level) return v;
     const k = `${key}@${level}`;
     let d = this.dropped.get(k);
-    if (d === undefined) this.dropped.set(k, (d = dropKeep(this.P, v, level)));
+    if (d === undefined) this.dropped.set(k, (d = alignTo(this.P, v, level)));
     return d;
+  }
+
+  /** T_j dropped to `level` keeping its label (cached), joined to an accumulator of label S (see join). */
+  private joinAt(j: number, level: number, c: number, S: number): C {
+    const y = this.t(j);
+    let d = y;
+    if (this.P.level(y) !== level) {
+      const k = `keep${j}@${level}`;
+      d = this.dropped.get(k) ?? dropKeep(this.P, y, level);
+      this.dropped.set(k, d);
+    }
+    return this.join(d, c, S);
   }
 
   /** y·c joined to an accumulator of label S at y's (dropped) level: mulConst by the integer-sized S/scale(y). */
@@ -183,7 +195,7 @@ export class ChebEvaluator<C> {
     P.free(pre);
     if (sign < 0) { const ng = P.negate(acc); P.free(acc); acc = ng; }
     if (a !== b) {
-      const low = this.join(this.at(`T${a - b}`, this.t(a - b), l), 1, P.scale(acc));
+      const low = this.joinAt(a - b, l, 1, P.scale(acc));
       const d = P.sub(acc, low);
       P.free(acc);
       P.free(low);
@@ -227,32 +239,18 @@ export class ChebEvaluator<C> {
     return { g, hi, lo };
   }
 
-  /** The level ev(c, budget) lands on (a dry run of its structure; +∞ for a constant). */
-  private levelOf(c: Float64Array, budget: number): number {
-    const sp = this.split(c, budget);
-    if (sp === undefined) return this.minLevel(c) - 1;
-    let lv = Math.min(this.levelT(sp.g), this.levelOf(sp.hi, budget - 1));
-    if (sp.lo.length <= this.baby) return Math.min(lv, this.minLevel(sp.lo)) - 1;
-    return Math.min(lv - 1, this.levelOf(sp.lo, budget));
-  }
-
-  /**
-   * p with scale label exactly `target`, at level levelOf(c, budget) ≥ top − budget. The product hi·T_g is formed at
-   * the level lv where the accumulator's label must be target·q_lv, so hi is evaluated for the label
-   * target·q_lv/scale(T_g) (scale-invariant evaluation, Bossuat et al. §4.2): every label is exact by construction
-   * and results meeting at one level add without any correction.
-   */
-  private ev(c: Float64Array, budget: number, target: number): C | number {
+  /** p at level ≥ top − budget with label D_level (so results meeting at one level add exactly). */
+  private ev(c: Float64Array, budget: number): C | number {
     const P = this.P;
     const sp = this.split(c, budget);
     if (sp === undefined) {
       const lvl = this.minLevel(c);
       if (lvl === Infinity) return c[0] ?? 0;
-      const S = target * qf(P.params, lvl);
+      const S = exactScale(P.params, lvl) ** 2;
       let acc: C | undefined;
       for (let j = 1; j < c.length; j++) {
         if (c[j] === 0) continue;
-        const term = this.join(this.at(`T${j}`, this.t(j), lvl), c[j]!, S);
+        const term = this.joinAt(j, lvl, c[j]!, S);
         if (acc === undefined) acc = term;
         else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
       }
@@ -260,15 +258,16 @@ export class ChebEvaluator<C> {
     }
     const { g, hi, lo } = sp;
     const inline = lo.length <= this.baby;
-    let lv = Math.min(this.levelT(g), this.levelOf(hi, budget - 1));
+    const h = this.ev(hi, budget - 1);
+    let lv = this.levelT(g);
+    if (typeof h !== 'number') lv = Math.min(lv, P.level(h));
     if (inline) lv = Math.min(lv, this.minLevel(lo));
     const tg = this.at(`T${g}`, this.t(g), lv);
-    const S = target * qf(P.params, lv);
-    const h = this.ev(hi, budget - 1, S / P.scale(tg));
+    const S = exactScale(P.params, lv) ** 2;
     let acc: C;
-    if (typeof h === 'number') acc = P.mulConst(tg, h, S / P.scale(tg));
+    if (typeof h === 'number') acc = P.mulConst(tg, h, exactScale(P.params, lv));
     else {
-      const hd = dropKeep(P, h, lv);
+      const hd = alignTo(P, h, lv);
       acc = P.mul(hd, tg);
       if (hd !== h) P.free(hd);
       P.free(h);
@@ -278,7 +277,7 @@ export class ChebEvaluator<C> {
       c0 = lo[0]!;
       for (let j = 1; j < lo.length; j++) {
         if (lo[j] === 0) continue;
-        const term = this.join(this.at(`T${j}`, this.t(j), lv), lo[j]!, S);
+        const term = this.joinAt(j, lv, lo[j]!, S);
         const s2 = P.add(acc, term);
         P.free(acc);
         P.free(term);
@@ -287,7 +286,7 @@ export class ChebEvaluator<C> {
     }
     const r = this.finish(acc, c0);
     if (inline) return r;
-    const l = this.ev(lo, budget, target);
+    const l = this.ev(lo, budget);
     if (typeof l === 'number') {
       if (l === 0) return r;
       const r2 = P.addConst(r, l);
@@ -295,7 +294,7 @@ export class ChebEvaluator<C> {
       return r2;
     }
     const m = Math.min(P.level(r), P.level(l));
-    const a2 = dropKeep(P, r, m), b2 = dropKeep(P, l, m);
+    const a2 = alignTo(P, r, m), b2 = alignTo(P, l, m);
     const out = P.add(a2, b2);
     for (const v of new Set([r, l, a2, b2])) P.free(v);
     return out;
@@ -313,12 +312,12 @@ export class ChebEvaluator<C> {
   }
 
   /** Evaluate several polynomials on the shared basis; each result at exactly level top − depth. Frees every T_j ≠ x. */
-  evaluateMany(cs: readonly Float64Array[], depth: number, target?: number): C[] {
+  evaluateMany(cs: readonly Float64Array[], depth: number): C[] {
     const P = this.P;
     const outs = cs.map((c) => {
-      const r = this.ev(c, depth, target ?? canonical(P.params, this.top - depth));
+      const r = this.ev(c, depth);
       if (typeof r === 'number') throw new Error('EvalMod: constant polynomial');
-      const out = dropKeep(P, r, this.top - depth);
+      const out = alignTo(P, r, this.top - depth);
       if (out !== r) P.free(r);
       return out;
     });
@@ -329,7 +328,7 @@ export class ChebEvaluator<C> {
     return outs;
   }
 
-  evaluate(c: Float64Array, depth: number, target?: number): C {
-    return this.evaluateMany([c], depth, target)[0]!;
+  evaluate(c: Float64Array, depth: number): C {
+    return this.evaluateMany([c], depth)[0]!;
   }
 }

@@ -138,7 +138,7 @@ export class PlainPrim implements Prim<PlainCt> {
 
   mul(a: PlainCt, b: PlainCt): PlainCt {
     this.counts.mul++;
-    if (a.level !== b.level) throw new Error(`mul: levels ${a.level} and ${b.level} differ`);
+    this.same('mul', a, b); // backends require equal level and scale for ct×ct as well (checks.ts)
     const v = cvec(this.n);
     for (let i = 0; i < this.n; i++) {
       const ar = a.v.re[i]!, ai = a.v.im[i]!, br = b.v.re[i]!, bi = b.v.im[i]!;

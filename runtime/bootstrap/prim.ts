@@ -44,6 +44,36 @@ export function qf(params: CkksParams, level: number): number {
   return Number(params.q[level]!);
 }
 
+const exactCache = new WeakMap<CkksParams, number[]>();
+
+/**
+ * The canonical chain recomputed the way engines compute labels: D_L = 2^scaleBits, D_{ℓ−1} = D_ℓ·D_ℓ / q_ℓ in
+ * float64. Why not 2^logScale[ℓ]: the log-domain recurrence doubles its rounding error at every level (≈ 2^-38
+ * relative a few levels down), while backends add operands whose scales agree within 1e-9 without correcting them;
+ * EvalMod would amplify that mismatch by 2πK'. Inside EvalMod every label is an element of this chain.
+ */
+export function exactScale(params: CkksParams, level: number): number {
+  let d = exactCache.get(params);
+  if (d === undefined) {
+    d = new Array<number>(params.levels + 1);
+    d[params.levels] = 2 ** params.scaleBits;
+    for (let l = params.levels; l > 0; l--) d[l - 1] = (d[l]! * d[l]!) / qf(params, l);
+    exactCache.set(params, d);
+  }
+  return d[level]!;
+}
+
+/** `a` (any label) brought to `level` < level(a) with label exactly D_level: exact prime drops, one rescale. */
+export function alignTo<C>(P: Prim<C>, a: C, level: number): C {
+  if (P.level(a) === level) return a;
+  const d = dropKeep(P, a, level + 1);
+  const m = P.mulConst(d, 1, (exactScale(P.params, level) * qf(P.params, level + 1)) / P.scale(d));
+  if (d !== a) P.free(d);
+  const r = P.rescale(m);
+  P.free(m);
+  return r;
+}
+
 /** Drop primes to `level` keeping the scale label: the engine's exact dropLevel, else ×q_ℓ then rescale per level. */
 export function dropKeep<C>(P: Prim<C>, a: C, level: number): C {
   if (P.level(a) === level) return a;
