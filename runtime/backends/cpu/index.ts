@@ -51,6 +51,14 @@ export function nativeContext(params: CkksParams): NativeContext {
   return cx;
 }
 
+/**
+ * Throws HEC5201 (with the reason) when the native engine is not built or fails to load; a registry can call this
+ * before offering `cpuBackend` (importing this module never fails, so that tests can skip with the reason).
+ */
+export function cpuReady(): void {
+  requireCpuNative();
+}
+
 /** Worker threads of the engine (0 = hardware threads); returns the count in effect. */
 export function setCpuThreads(n: number): number {
   return requireCpuNative().setThreads(n);
