@@ -17,6 +17,7 @@ import { collectKeysPass } from '../passes/collect-keys.ts';
 import type { PassContext } from '../passes/pass.ts';
 import { polyApproxPass } from '../passes/poly-approx.ts';
 import { validatePlanPass } from '../passes/validate-plan.ts';
+import { bootstrapRotations } from '../runtime/bootstrap/index.ts';
 import { paramsToAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
 import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
@@ -41,6 +42,8 @@ export interface CompileResult {
   model: LlamaModel;
   params: CkksParams;
 }
+
+const BOOTSTRAP_VARIANT = 'real';
 
 /** The minimum level a cached K/V ciphertext is stored at, so its readers can still multiply it (ct×ct + rescale). */
 const MIN_CACHE_LEVEL = 1;
@@ -97,7 +100,8 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
 
   progress('lower', `${model.config.numLayers} layers, slots ${params.slots}`);
   const lowered = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges });
-  const ctx: PassContext = { params, notes: {} };
+  // hec's activations are real, so plans use the real-slot bootstrap; its rotation keys join the plan's key list.
+  const ctx: PassContext = { params, notes: {}, bootstrapRotations: params.bootstrapOutputLevel >= 0 ? bootstrapRotations(params, BOOTSTRAP_VARIANT) : [] };
   progress('pass', 'poly-approx');
   polyApproxPass.run(lowered, ctx);
   progress('pass', 'bootstrap-placement');
@@ -126,6 +130,7 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
     },
   };
   module.attrs.params = paramsToAttr(params);
+  if (isAttrDict(module.attrs.keys) && module.attrs.keys.bootstrap === true) module.attrs.keys.bootstrap_variant = BOOTSTRAP_VARIANT;
   module.attrs.max_context = opts.maxContext;
   module.attrs.packing = {
     strategy: 'replicated',

@@ -36,6 +36,7 @@ export const collectKeysPass: Pass = {
           conj = true;
           keySwitches++;
         } else if (op.name === 'ckks.bootstrap') boot = true;
+        else if (op.name === 'ckks.poly' && (op.attrs.coeffs as number[]).length > 2) relin = true; // T_k products
       }
     }
     if (boot) for (const r of ctx.bootstrapRotations ?? []) rotations.add(r);

@@ -56,6 +56,8 @@ export function evalChebyshev(s: ServerContext, x: Ciphertext, coeffs: readonly 
   const low = Math.min(...T.slice(1).map((t) => t.level));
   let acc: Ciphertext | null = null;
   for (let k = 1; k <= degree; k++) {
+    // A coefficient that encodes to the integer 0 contributes nothing (and some engines reject the all-zero product).
+    if (Math.round(coeffs[k]! * T[k]!.scale) === 0) continue;
     const t = dropTo(s, T[k]!, low, temps);
     const term = s.mulConst(t, coeffs[k]!, t.scale);
     if (acc === null) acc = term;
@@ -66,8 +68,9 @@ export function evalChebyshev(s: ServerContext, x: Ciphertext, coeffs: readonly 
       acc = next;
     }
   }
-  const rescaled = s.rescale(acc!);
-  s.free(acc!);
+  if (acc === null) throw new HecError('HEC5020', 'ckks.poly: every non-constant coefficient encodes to 0 at this scale');
+  const rescaled = s.rescale(acc);
+  s.free(acc);
   const out = s.addConst(rescaled, coeffs[0]!);
   s.free(rescaled);
   for (let k = 1; k <= degree; k++) s.free(T[k]!);

@@ -11,6 +11,7 @@ import { pack, unpack } from '../ir/layout.ts';
 import type { WeightStore } from '../ir/plaintext-sources.ts';
 import { isAttrDict } from '../ir/types.ts';
 import type { Backend, Ciphertext, ClientContext, KeyRequest, ServerContext } from './backend.ts';
+import { installBootstrap } from './bootstrap/index.ts';
 import { StepExecutor, type ExecutorOptions } from './executor.ts';
 import type { Plan } from './plan.ts';
 
@@ -39,6 +40,11 @@ export class DecodeSession {
     const client = await backend.createClient(plan.params);
     const keys = await client.evaluationKeys(keyRequestOf(plan));
     const server = await backend.createServer(plan.params, keys);
+    const k = plan.module.attrs.keys;
+    // Engines that bootstrap through runtime/bootstrap's circuit get it installed with the plan's variant.
+    if (isAttrDict(k) && k.bootstrap === true && 'setBootstrap' in server) {
+      installBootstrap(server, { variant: k.bootstrap_variant === 'full' ? 'full' : 'real' });
+    }
     const session = new DecodeSession(plan, client, server, new StepExecutor(plan.func, server, plan.params, weights, opts));
     session.reset(startPosition);
     return session;
