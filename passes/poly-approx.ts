@@ -39,7 +39,6 @@ function maxDegreeFor(ctx: PassContext): number {
   while (2 * d + 1 <= MAX_DEGREE_CAP && polyDepth(2 * d + 1) <= budget) d = 2 * d + 1;
   return d;
 }
-let MAX_DEGREE = MAX_DEGREE_CAP;
 
 export interface ApproximationRecord {
   value: string;
@@ -72,9 +71,10 @@ function planNewton(
   levelsPerStep: number,
   c: number,
   tol: number,
+  maxDegree: number,
 ): { series: ChebyshevSeries; steps: number; depth: number; error: number } {
   let best: { series: ChebyshevSeries; steps: number; depth: number; error: number } | null = null;
-  for (let d = 1; d <= MAX_DEGREE; d = 2 * d + 1) {
+  for (let d = 1; d <= maxDegree; d = 2 * d + 1) {
     const { series, error } = fitToTolerance(f, a, b, 0, d, true);
     if (!(error < 0.9)) continue;
     let e = error;
@@ -95,7 +95,7 @@ function planNewton(
   return best;
 }
 
-function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value {
+function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[], maxDegree: number): Value {
   const x = op.operands[0]!;
   const fn = op.attrs.fn as string;
   const [a, bnd] = domainOf(op);
@@ -105,21 +105,21 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
       const s = typeof op.attrs.pre_scale === 'number' ? op.attrs.pre_scale : 1;
       const t = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
       const f = (v: number) => Math.exp(s * v + t);
-      const { series, error } = fitToTolerance(f, a, bnd, EXP_REL_TOL, MAX_DEGREE, true);
+      const { series, error } = fitToTolerance(f, a, bnd, EXP_REL_TOL, maxDegree, true);
       records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error, errorKind: 'relative' });
       return polyOp(b, x, series, name);
     }
     case 'silu': {
       const silu = (t: number) => t / (1 + Math.exp(-t));
       const scale = Math.max(Math.abs(silu(a)), Math.abs(silu(bnd)), 1e-3);
-      const { series, error } = fitToTolerance(silu, a, bnd, SILU_REL_TOL * scale, MAX_DEGREE);
+      const { series, error } = fitToTolerance(silu, a, bnd, SILU_REL_TOL * scale, maxDegree);
       records.push({ value: name, fn, domain: [a, bnd], degree: series.coeffs.length - 1, newtonSteps: 0, depth: polyDepth(series.coeffs.length - 1), maxError: error / scale, errorKind: 'relative' });
       return polyOp(b, x, series, name);
     }
     case 'inv': {
       if (!(a > 0)) throw new HecError('HEC4101', `inv on %${name} needs a positive domain, got [${a}, ${bnd}]`);
       const tol = typeof op.attrs.rel_tol === 'number' ? op.attrs.rel_tol : INV_REL_TOL;
-      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol);
+      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol, maxDegree);
       // Bounds for the magnitude analysis: every iterate is within a factor (1 ± e), e < 1, of 1/x, so
       // x·y ∈ (0, 2), 2 − x·y ∈ (0, 2) and |y| < 2/a.
       const yMax = 2 / a;
@@ -137,7 +137,7 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[]): Value 
       const eps = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
       if (!(a * s + eps > 0)) throw new HecError('HEC4101', `inv_sqrt on %${name} needs s·x + ε > 0 on its domain`);
       const f = (t: number) => 1 / Math.sqrt(s * t + eps);
-      const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL);
+      const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL, maxDegree);
       // Bounds: iterates are within a factor (1 ± e), e < 0.9, of f, so y < 2·f_max, z·y² < 4, u ∈ (−0.5, 1.5).
       const fMax = Math.max(f(a), f(bnd));
       let y = polyOp(b, x, plan.series);
@@ -166,7 +166,7 @@ export function replaceUses(func: Func, from: Value, to: Value, start = 0): void
   }
 }
 
-function runOnFunc(func: Func, slots: number, records: ApproximationRecord[]): void {
+function runOnFunc(func: Func, slots: number, records: ApproximationRecord[], maxDegree: number): void {
   const b = new IrBuilder(func, slots);
   const original = func.ops;
   const out: Op[] = [];
@@ -179,7 +179,7 @@ function runOnFunc(func: Func, slots: number, records: ApproximationRecord[]): v
       continue;
     }
     b.loc = op.loc;
-    replaced.set(op.results[0]!, expandOne(b, op, records));
+    replaced.set(op.results[0]!, expandOne(b, op, records, maxDegree));
   }
 }
 
@@ -191,8 +191,8 @@ export const polyApproxPass: Pass = {
     'degree, Newton steps, depth and measured worst error of each approximation are recorded for the plan header.',
   run(module: Module, ctx: PassContext) {
     const records: ApproximationRecord[] = [];
-    MAX_DEGREE = maxDegreeFor(ctx);
-    for (const f of module.funcs) runOnFunc(f, ctx.params.slots, records);
+    const maxDegree = maxDegreeFor(ctx);
+    for (const f of module.funcs) runOnFunc(f, ctx.params.slots, records, maxDegree);
     ctx.notes.approximations = records;
   },
 };
