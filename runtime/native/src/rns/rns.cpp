@@ -92,10 +92,25 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
   const size_t nblk = (N + B - 1) / B;
   parallel_for(nblk, [&](size_t blk) {
     const size_t n0 = blk * B, n1 = std::min(N, n0 + B), len = n1 - n0;
-    std::vector<u64> y(m * B);
-    std::vector<u128> acc(B);
-    std::vector<double> frac(centred ? B : 0, 0.0);
-    std::vector<u64> v(centred ? B : 0);
+    // Per-thread scratch, reused across blocks and calls (no allocation in the hot loop).
+    struct Scratch {
+      std::vector<u64> y, v, ysplit, terms_w;
+      std::vector<u128> acc;
+      std::vector<double> frac;
+      std::vector<const u64*> terms_x;
+    };
+    static thread_local Scratch sc;
+    std::vector<u64>& y = sc.y;
+    std::vector<u128>& acc = sc.acc;
+    std::vector<double>& frac = sc.frac;
+    std::vector<u64>& v = sc.v;
+    if (y.size() < m * B) y.resize(m * B);
+    if (acc.size() < B) acc.resize(B);
+    if (centred) {
+      if (frac.size() < B) frac.resize(B);
+      if (v.size() < B) v.resize(B);
+      std::fill(frac.begin(), frac.begin() + B, 0.0);
+    }
     for (size_t i = 0; i < m; i++) {
       const u64 q = primes[c.from[i]], w = c.inv_hat[i], wp = c.inv_hat_p[i];
       const u64* src = in[i] + n0;
@@ -105,10 +120,11 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
         for (size_t n = 0; n < len; n++) frac[n] += (double)yi[n] * c.inv_b[i];
     }
     if (centred)
-      for (size_t n = 0; n < len; n++) v[n] = (u64)std::llround(frac[n]);  // Σ y_i B̂_i = x + v·B, x centred
+      for (size_t n = 0; n < len; n++) v[n] = (u64)(frac[n] + 0.5);  // round (frac >= 0): Σ y_i B̂_i = x + v·B, x centred
     const bool ifma = mac52_available();
-    std::vector<u64> ysplit, terms_w;
-    std::vector<const u64*> terms_x;
+    std::vector<u64>& ysplit = sc.ysplit;
+    std::vector<u64>& terms_w = sc.terms_w;
+    std::vector<const u64*>& terms_x = sc.terms_x;
     if (ifma) {
       // Wide sources (>= 2^50) are split as y = yh·2^31 + yl so every operand fits a 52-bit lane.
       ysplit.resize(2 * m * B);
