@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { HecError } from '../ir/diagnostics.ts';
 import type { LlamaModel } from '../ir/model.ts';
+import { mulberry32 } from '../ir/seeded-random.ts';
 import { CALIBRATION_TEXTS } from './calibration-text.ts';
 import type { Interval, LayerRanges, ModelRanges } from './lower/ranges.ts';
 import { createState, decodeStep, argmax } from './model-eval.ts';
@@ -43,15 +44,6 @@ function positive(a: Acc): Interval {
   return { lo: a.lo / 2, hi: a.hi * 2 };
 }
 
-/** A small deterministic PRNG for calibration token choice (not for anything secret). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 /** Calibration sequences from a file: byte-level models read its bytes in chunks; others read token ids per line. */
 export function readCalibrationFile(path: string, byteLevel: boolean): number[][] {
   let bytes: Buffer;
@@ -75,7 +67,7 @@ export function readCalibrationFile(path: string, byteLevel: boolean): number[][
 export function defaultCalibrationSequences(model: LlamaModel): number[][] {
   const vocab = model.config.vocabSize;
   if (vocab === 256) return CALIBRATION_TEXTS.map((t) => [...Buffer.from(t, 'utf8')]);
-  const rand = lcg(0x5eed);
+  const rand = mulberry32(0x5eed);
   return Array.from({ length: 6 }, () => Array.from({ length: 24 }, () => Math.floor(rand() * vocab)));
 }
 

@@ -13,6 +13,7 @@
  */
 import { HecError } from '../../../ir/diagnostics.ts';
 import { polyDepth } from '../../../ir/ops.ts';
+import { mulberry32 } from '../../../ir/seeded-random.ts';
 import type { CkksParams } from '../../../ir/params.ts';
 import type {
   Backend,
@@ -53,23 +54,12 @@ export interface SimOptions {
   seed?: number;
 }
 
-/** A 32-bit PRNG (mulberry32); only ever used for simulated *noise*, never for keys. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Noise {
   private readonly sigma: number;
   private readonly rand: () => number;
   constructor(opts: SimOptions) {
     this.sigma = opts.noiseBits === undefined ? 0 : 2 ** -opts.noiseBits;
+    // Simulated noise only (never keys): seeded for reproducible tests, else Math.random.
     this.rand = opts.seed === undefined ? Math.random : mulberry32(opts.seed);
   }
   /** Box–Muller, two normals per pair of uniforms: one for re, one for im. */
