@@ -6,6 +6,8 @@
 // and 0 elsewhere, so decomposing a polynomial is just reading its residues per digit and extending each digit to the
 // other primes (fast basis conversion); the result is divided by P (ModDown). P must exceed one digit's modulus.
 #pragma once
+#include <string.h>
+
 #include <atomic>
 #include <complex>
 #include <map>
@@ -35,6 +37,14 @@ struct SecretKey {
   std::vector<int8_t> coeffs;  // ternary coefficients
   int hamming = 0;             // 0 = dense
   RnsPoly s;                   // NTT form over all primes Q_L ∪ P
+  SecretKey() = default;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  // Wipe the secret before its memory goes back to the allocator (and the polynomial buffer cache).
+  ~SecretKey() {
+    if (!coeffs.empty()) explicit_bzero(coeffs.data(), coeffs.size());
+    if (s.buf) explicit_bzero(s.buf.get(), s.words() * sizeof(u64));
+  }
 };
 struct PublicKey {
   RnsPoly b, a;  // over Q_L: b = -a·s + e

@@ -137,7 +137,7 @@ Ciphertext CkksContext::load_ct(const uint8_t* p, size_t n) const {
   u32 level = r.val<u32>(), parts = r.val<u32>();
   ct.scale = r.val<double>();
   if (level > (u32)rc.L) throw HecErr("HEC5108", "ciphertext level " + std::to_string(level) + " above the chain top");
-  if (parts < 2 || parts > 3) throw HecErr("HEC5108", "ciphertext must have 2 or 3 parts");
+  if (parts != 2) throw HecErr("HEC5108", "ciphertext must have 2 parts (got " + std::to_string(parts) + ")");
   if (!(ct.scale > 0) || !std::isfinite(ct.scale)) throw HecErr("HEC5108", "ciphertext scale is not positive and finite");
   ct.level = (int)level;
   for (u32 i = 0; i < parts; i++) ct.c.push_back(r.poly((int)level + 1, 0));
