@@ -77,21 +77,34 @@ void Encoder::coeffs_to_slots(const double* coeffs, std::complex<double>* slots)
 
 void Encoder::coeffs_to_rns(const RnsContext& rc, const double* coeffs, double scale, RnsPoly& out) const {
   const int nq = out.nq;
+  // Round once per coefficient; values beyond 2^63 (large scales) take the exact mantissa·2^e path per prime.
+  std::vector<i64> ints(N);
+  std::vector<size_t> big;
+  for (size_t k = 0; k < N; k++) {
+    double c = std::nearbyint(coeffs[k] * scale);
+    if (!std::isfinite(c)) throw HecErr("HEC5104", "encoded value is not finite");
+    if (std::fabs(c) < 9.2e18) {
+      ints[k] = (i64)c;
+    } else {
+      ints[k] = 0;
+      big.push_back(k);
+    }
+  }
   parallel_for((size_t)nq, [&](size_t i) {
     const Modulus& m = rc.mod((int)i);
     u64* dst = out.limb((int)i);
+    const u64 q = m.q;
     for (size_t k = 0; k < N; k++) {
-      double c = std::nearbyint(coeffs[k] * scale);
-      if (std::fabs(c) < 9.2e18) {
-        dst[k] = m.from_signed((i64)c);
-      } else {
-        if (!std::isfinite(c)) throw HecErr("HEC5104", "encoded value is not finite");
-        // c = mant·2^e with a 53-bit integer mantissa: reduce mant, then multiply by 2^e mod q.
-        int e;
-        double f = std::frexp(c, &e);
-        i64 mant = (i64)std::ldexp(f, 53);
-        dst[k] = m.mul(m.from_signed(mant), m.pow(2, (u64)(e - 53)));
-      }
+      const i64 v = ints[k];
+      const u64 r = m.reduce(v < 0 ? (u64)0 - (u64)v : (u64)v);
+      dst[k] = v < 0 ? negmod(r, q) : r;
+    }
+    for (size_t k : big) {
+      // c = mant·2^e with a 53-bit integer mantissa: reduce mant, then multiply by 2^e mod q.
+      int e;
+      double f = std::frexp(std::nearbyint(coeffs[k] * scale), &e);
+      i64 mant = (i64)std::ldexp(f, 53);
+      dst[k] = m.mul(m.from_signed(mant), m.pow(2, (u64)(e - 53)));
     }
   });
 }

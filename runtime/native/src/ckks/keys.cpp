@@ -1,6 +1,7 @@
 // Context setup, key generation, encoding and encryption.
 #include <cmath>
 
+#include "../ring/mac.h"
 #include "../ring/pool.h"
 #include "ckks.h"
 
@@ -287,17 +288,13 @@ Plaintext CkksContext::decrypt(const SecretKey& sk, const Ciphertext& ct) const 
   pt.level = ct.level;
   pt.scale = ct.scale;
   pt.m = ct.c[0].clone();
+  if (ct.c.size() != 2) throw HecErr("HEC5108", "decrypt: ciphertext must have 2 parts");
   parallel_for((size_t)nq, [&](size_t l) {
     const Modulus& m = rc.mod((int)l);
     u64* d = pt.m.limb((int)l);
-    const u64* s = sk.s.limb((int)l);
-    for (size_t k = 0; k < N; k++) {
-      u64 sp = s[k];  // s^i, Horner over the parts
-      for (size_t i = 1; i < ct.c.size(); i++) {
-        d[k] = addmod(d[k], m.mul(ct.c[i].limb((int)l)[k], sp), m.q);
-        sp = m.mul(sp, s[k]);
-      }
-    }
+    std::vector<u64> t(N);
+    mul_mod(m, t.data(), ct.c[1].limb((int)l), sk.s.limb((int)l), N);  // c0 + c1·s
+    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], t[k], m.q);
   });
   return pt;
 }

@@ -74,7 +74,9 @@ struct Modulus {
     u64 res = x0 - quot * q;
     return csub(res, q);
   }
-  inline u64 reduce(u64 x) const { return reduce128((u128)x); }
+  // x mod q for a 64-bit x: the quotient estimate ⌊x·⌊2^64/q⌋/2^64⌋ is short by at most 1, so one conditional
+  // subtraction finishes (⌊2^64/q⌋ is the high word r1 of the 128-bit ratio).
+  inline u64 reduce(u64 x) const { return csub(x - mulhi64(x, r1) * q, q); }
   inline u64 mul(u64 a, u64 b) const { return reduce128((u128)a * b); }
   u64 pow(u64 b, u64 e) const {
     u64 r = 1;

@@ -35,7 +35,7 @@ static void os_random(void* dst, size_t n) {
   }
 }
 
-Csprng::Csprng() : buf_(1 << 16), pos_(1 << 16) {}
+Csprng::Csprng() : buf_(1 << 18), pos_(1 << 18) {}
 
 void Csprng::refill() {
   os_random(buf_.data(), buf_.size());
