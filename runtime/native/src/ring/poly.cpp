@@ -34,13 +34,14 @@ void* poly_alloc(size_t bytes) {
       return p;
     }
   }
-  // Large buffers are 2 MiB aligned and marked for transparent huge pages: first-touch page faults are expensive
-  // (especially in VMs), and a 2^16-coefficient key-switching key is hundreds of MiB.
+  // Large buffers are 2 MiB aligned; with HEC_THP=1 they are also marked for transparent huge pages (fewer page
+  // faults for keys of hundreds of MiB, but first touches cost more and may stall on compaction, so it is opt-in).
   constexpr size_t kHuge = size_t(2) << 20;
   void* p = bytes >= 2 * kHuge ? std::aligned_alloc(kHuge, (bytes + kHuge - 1) & ~(kHuge - 1)) : std::aligned_alloc(64, bytes);
   if (!p) throw HecErr("HEC5199", "out of memory allocating a polynomial");
 #ifdef MADV_HUGEPAGE
-  if (bytes >= 2 * kHuge) madvise(p, (bytes + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);
+  static const bool thp = getenv("HEC_THP") != nullptr && getenv("HEC_THP")[0] == '1';
+  if (bytes >= 2 * kHuge && thp) madvise(p, (bytes + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);
 #endif
   std::lock_guard<std::mutex> g(c.mu);
   c.sizes[p] = bytes;
