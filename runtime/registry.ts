@@ -85,6 +85,8 @@ export const BACKENDS: readonly BackendEntry[] = [
         }
         throw e;
       }
+      // Importing the TS face never fails; whether the addon was built shows here (a clear reason, not at first use).
+      (mod.cpuReady as () => void)();
       return pick(mod, 'cpuBackend', 'runtime/backends/cpu/index.ts');
     },
   },

@@ -26,11 +26,13 @@ import {
   E_ARG,
   E_FREED,
   E_NO_BOOTSTRAP,
+  E_SCALE_MISMATCH,
   canonicalScale,
   checkLevel,
   checkSameLevelScale,
   checkScaleCapacity,
   normRotation,
+  sameScale,
 } from '../sim/checks.ts';
 import { nat, requireCpuNative, type NativeContext, type NativeObject } from './native.ts';
 
@@ -298,6 +300,12 @@ export class CpuServer implements ServerContext {
   levelDrop(a: Ciphertext, level: number): Ciphertext {
     const x = this.ct(a, 'levelDrop');
     checkLevel(this.params, level, 'levelDrop');
+    // Same rule and code as sim: only a value at its level's canonical scale can be dropped onto another canonical scale.
+    if (!sameScale(a.scale, canonicalScale(this.params, a.level))) {
+      throw new HecError(E_SCALE_MISMATCH, `levelDrop: input scale 2^${Math.log2(a.scale).toFixed(4)} is not the canonical 2^${this.params.logScale[a.level]!.toFixed(4)} of level ${a.level}`, {
+        fix: 'rescale before dropping levels',
+      });
+    }
     return this.wrap(nat(() => this.cx.levelDrop(x, level, canonicalScale(this.params, level))));
   }
   /** Drop primes down to `level` keeping the scale as it is (not the canonical one). */
@@ -350,7 +358,7 @@ export class CpuServer implements ServerContext {
 
   free(v: Ciphertext | Plaintext): void {
     if (!(v instanceof CpuValue) || v.owner !== this) throw new HecError(E_FREED, 'free: not a value of this cpu server');
-    if (!this.all.has(v)) return;  // double free is a no-op
+    if (!this.all.has(v)) throw new HecError(E_FREED, 'free: value freed twice');
     this.all.delete(v);
     v.h.free();
     this.live--;
@@ -376,6 +384,7 @@ export const cpuBackend: CpuBackend = {
   capabilities(params: CkksParams): BackendCapabilities {
     // Fresh secret-key encryption: error ≈ σ·sqrt(N)·(small factor) in slot units of 1/Δ.
     const minLogScale = Math.floor(Math.min(...params.logScale));
+    // `false` until a server has runtime/bootstrap's circuit installed (DecodeSession does that for plans that bootstrap).
     return { bootstrapping: false, maxLevel: params.levels, precisionBits: Math.max(0, minLogScale - Math.ceil(params.logN / 2) - 6) };
   },
   async createClient(params: CkksParams, opts: CpuClientOptions = {}): Promise<CpuClient> {
