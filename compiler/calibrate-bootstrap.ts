@@ -49,7 +49,7 @@ export async function calibrateBootstrapRanges(
   // all-zero cache (every earlier slot counts as a token with score 0: the flattest, longest softmax the plan can
   // see, where the softmax normalisers are largest, and every cache ciphertext receives a write).
   const longTail = Math.min(4, Math.max(1, Math.floor(tokens / 4)));
-  const runs: { start: number; tokens: number[] }[] = [{ start: 0, tokens: seq }];
+  const runs: { start: number; tokens: number[] }[] = [{ start: 0, tokens: seq.slice(0, maxContext) }];
   for (let c = 0; c < packing.cache_ciphertexts_per_layer; c++) {
     const end = Math.min(maxContext, (c + 1) * packing.tokens_per_cache_ciphertext);
     runs.push({ start: Math.max(0, end - longTail), tokens: seq.slice(0, longTail) });

@@ -179,8 +179,14 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
   const logQP = [...q, ...p].reduce((acc, x) => acc + log2Big(x), 0);
 
   const logScale = new Array<number>(lit.levels + 1).fill(0);
+  // Computed the way engines carry scales (doubles: Δ² / q_ℓ), not by summing logarithms, whose rounding drifts by
+  // ~2^-38 down a 24-level chain and would make canonical scales disagree with the scales a real rescale produces.
+  let delta = Math.pow(2, lit.scaleBits);
   logScale[lit.levels] = lit.scaleBits;
-  for (let l = lit.levels; l > 0; l--) logScale[l - 1] = 2 * logScale[l]! - log2Big(q[l]!);
+  for (let l = lit.levels; l > 0; l--) {
+    delta = (delta * delta) / Number(q[l]!);
+    logScale[l - 1] = Math.log2(delta);
+  }
 
   const secure = !lit.insecure && isSecure(lit.logN, logQP);
   if (!lit.insecure && !secure) {
