@@ -159,7 +159,13 @@ Ciphertext CkksContext::level_drop(const Ciphertext& a, int level, double target
   check_pair("levelDrop", a, a.level, a.scale);
   if (level < 0 || level > a.level)
     throw HecErr("HEC5103", "levelDrop: target level " + std::to_string(level) + " outside 0.." + std::to_string(a.level));
-  if (same_scale(a.scale, target)) return drop_to(a, level);
+  // Scales equal within the 1e-9 tolerance: drop primes and adopt the target exactly (a relative change far below the
+  // noise), so the result IS canonical and later additions with other canonical values agree exactly.
+  if (same_scale(a.scale, target)) {
+    Ciphertext r = drop_to(a, level);
+    r.scale = target;
+    return r;
+  }
   if (level == a.level)
     throw HecErr("HEC5102", "levelDrop: scale " + fmt_scale(a.scale) + " differs from target " + fmt_scale(target) + " at the same level");
   // Drop to level+1, multiply by the integer c = round(target·q_{level+1}/scale), rescale: the scale becomes
