@@ -12,7 +12,10 @@ import { DecodeSession } from '../../runtime/session.ts';
 export async function compileForTest(path: string, opts: Partial<CompileOptions> = {}): Promise<{ plan: Plan; text: string }> {
   const r = await compileModel(path, { preset: 'TEST_INSECURE_N13_DEEP', allowInsecure: true, maxContext: 64, bootstrapCalibrationTokens: 8, ...opts });
   const text = serializePlan(r.module);
-  return { plan: parsePlan(text), text };
+  const plan = parsePlan(text);
+  // Every plan a test produces must print back to the identical text (issue #2: IR round trip).
+  if (serializePlan(plan.module) !== text) throw new Error(`plan for ${path} does not round-trip through the parser`);
+  return { plan, text };
 }
 
 /** Teacher-forced logits of every token through the plan. */
