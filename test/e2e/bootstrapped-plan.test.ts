@@ -17,6 +17,7 @@ import type { Backend } from '../../runtime/backend.ts';
 import { installBootstrap, bootstrapRotations } from '../../runtime/bootstrap/index.ts';
 import { StepExecutor } from '../../runtime/executor.ts';
 import { loadBackend } from '../../runtime/registry.ts';
+import { loadOrSkip } from '../helpers/backends.ts';
 import { keyRequestOf } from '../../runtime/session.ts';
 import { seededVector } from '../helpers/seeded.ts';
 
@@ -69,14 +70,8 @@ describe('a plan that needs bootstrapping, on cpu vs sim (TEST_INSECURE_BOOT_N12
     const plan = buildPlan();
     const boots = plan.func.ops.filter((o) => o.name === 'ckks.bootstrap').length;
     expect(boots).toBeGreaterThanOrEqual(2);
-    let cpu: Backend;
-    try {
-      cpu = await loadBackend('cpu');
-    } catch (e) {
-      console.log(`skipped: cpu backend not available: ${(e as Error).message}`);
-      t.skip();
-      return;
-    }
+    const cpu = await loadOrSkip('cpu', t);
+    if (cpu === null) return;
     const x = seededVector(5, N, 0.9);
     const want = await runOn(await loadBackend('sim'), plan, x);
     const t0 = Date.now();

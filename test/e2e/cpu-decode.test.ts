@@ -5,8 +5,7 @@
  * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT modulus chain at 2^13 slots: insecure, for test time).
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../runtime/backend.ts';
-import { loadBackend } from '../../runtime/registry.ts';
+import { loadOrSkip } from '../helpers/backends.ts';
 import { argmax, compileForTest, maxAbsDiff, runTeacherForced } from '../helpers/hec-run.ts';
 import { ortTeacherForced } from '../helpers/ort.ts';
 
@@ -14,14 +13,8 @@ const MODEL = 'test/fixtures/models/tiny-mha.decode.onnx';
 
 describe('a whole decoding step on the cpu engine under encryption', () => {
   it('tiny-mha, 2 positions, with bootstrapping: logits match onnxruntime', async (t) => {
-    let cpu: Backend;
-    try {
-      cpu = await loadBackend('cpu');
-    } catch (e) {
-      console.log(`skipped: cpu backend not available: ${(e as Error).message}`);
-      t.skip();
-      return;
-    }
+    const cpu = await loadOrSkip('cpu', t);
+    if (cpu === null) return;
     const { plan } = await compileForTest(MODEL, { maxContext: 8 });
     const tokens = [1, 2];
     const t0 = Date.now();

@@ -20,6 +20,7 @@ import type { Backend } from '../../runtime/backend.ts';
 import { StepExecutor } from '../../runtime/executor.ts';
 import { BACKENDS, loadBackend } from '../../runtime/registry.ts';
 import { keyRequestOf } from '../../runtime/session.ts';
+import { loadOrSkip } from '../helpers/backends.ts';
 import { seededVector } from '../helpers/seeded.ts';
 
 const model = loadLlamaSync('models/llama-py.decode.onnx');
@@ -74,14 +75,8 @@ describe('a shallow llama-py plan under real CKKS matches sim', () => {
     const params = PARAMS[entry.name]!;
     it(`${entry.name}: gate projection + SiLU polynomial, ${params.name} (N=2^${params.logN})`, async (t) => {
       const plan = buildPlan(params);
-      let backend: Backend;
-      try {
-        backend = await loadBackend(entry.name);
-      } catch (e) {
-        console.log(`skipped ${entry.name}: ${(e as Error).message}`);
-        t.skip();
-        return;
-      }
+      const backend = await loadOrSkip(entry.name, t);
+      if (backend === null) return;
       const reference = await runOn(await loadBackend('sim'), params, plan, x);
       const t0 = Date.now();
       const got = await runOn(backend, params, plan, x);

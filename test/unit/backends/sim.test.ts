@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../conformance/harness.ts';
 import { makeParams, type CkksParams } from '../../../ir/params.ts';
 import { HecError } from '../../../ir/diagnostics.ts';
 import { BOOTSTRAP_INPUT_BOUND, createSimBackend, simBackend } from '../../../runtime/backends/sim/index.ts';
@@ -18,15 +19,7 @@ async function setup(p = params, rotations = [1, 3, -2]): Promise<{ c: ClientCon
   return { c, s: await simBackend.createServer(p, keys) };
 }
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HecError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+const code = codeOf;
 
 describe('sim backend', () => {
   it('round-trips encrypt/serialize/decrypt exactly', async () => {
