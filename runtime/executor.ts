@@ -3,6 +3,7 @@
  *
  * - Plaintexts (`ckks.encode`) come from ir/plaintext-sources.ts; position-independent ones are cached across steps
  *   up to a byte budget (weights are the bulk of a step), positional ones (RoPE, cache masks) are made per step.
+ *   Cached plaintexts live as long as the server (its dispose() releases them).
  * - `ckks.mul` is executed as the backend's relinearised product and its `ckks.relinearize` as a pass-through
  *   (every backend relinearises inside `mul`); `ckks.poly` runs runtime/poly-eval.ts on the backend's primitives.
  * - Values are freed after their last use (liveness from the op order), so a step's memory is its live set.
@@ -211,10 +212,4 @@ export class StepExecutor {
       this.opts.onOp?.(i, op);
   }
 
-  /** Free cached plaintexts. */
-  dispose(): void {
-    for (const c of this.cache.values()) this.server.free(c.pt);
-    this.cache.clear();
-    this.cacheBytes = 0;
-  }
 }

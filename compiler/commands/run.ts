@@ -5,7 +5,8 @@
  * `--max-new-tokens 0` only scores the given tokens (teacher forcing). Output: progress on stderr, and either the
  * generated text/ids or (`--json`) one JSON object with `generated` and `positions` [{input, top1, ms, logits?}].
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
@@ -19,8 +20,6 @@ import { loadLlamaSync } from '../onnx/frontend.ts';
 import { weightStore } from '../weights.ts';
 import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
 import { stderrProgress } from './progress.ts';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 function argmax(v: Float64Array): number {
   let best = 0;
