@@ -141,23 +141,30 @@ function gatherAxis(data: SymTensor, idx: SymTensor, axis: number): SymTensor {
   return mk(data.dtype, shape, out);
 }
 
-function transpose(x: SymTensor, perm: number[]): SymTensor {
-  const shape = perm.map((p) => x.shape[p]!);
+/**
+ * A strided view of x copied out: out[coords] = x.data[offset + Σ coords[a]·srcStrides[a]]. Transpose and Slice are
+ * both such views.
+ */
+function stridedCopy(x: SymTensor, shape: number[], srcStrides: number[], offset: number): SymTensor {
   if (!x.value) return { dtype: x.dtype, shape };
-  const is = strides(x.shape);
   const os = strides(shape);
   const out = new Float64Array(numel(shape));
   for (let k = 0; k < out.length; k++) {
     let rem = k;
-    let src = 0;
+    let src = offset;
     for (let a = 0; a < shape.length; a++) {
       const c = Math.floor(rem / os[a]!);
       rem -= c * os[a]!;
-      src += c * is[perm[a]!]!;
+      src += c * srcStrides[a]!;
     }
     out[k] = x.value.data[src]!;
   }
   return mk(x.dtype, shape, out);
+}
+
+function transpose(x: SymTensor, perm: number[]): SymTensor {
+  const is = strides(x.shape);
+  return stridedCopy(x, perm.map((p) => x.shape[p]!), perm.map((p) => is[p]!), 0);
 }
 
 const cmp = (f: (a: number, b: number) => boolean) => elementwise((a, b) => (f(a, b) ? 1 : 0), DT.BOOL);
@@ -337,21 +344,9 @@ export const OPS: Record<string, OpImpl> = {
       step[ax] = st;
       shape[ax] = Math.max(Math.ceil((e - b) / st), 0);
     });
-    if (!x.value) return [{ dtype: x.dtype, shape }];
     const is = strides(x.shape);
-    const os = strides(shape);
-    const out = new Float64Array(numel(shape));
-    for (let k = 0; k < out.length; k++) {
-      let rem = k;
-      let src = 0;
-      for (let a2 = 0; a2 < r; a2++) {
-        const cc = Math.floor(rem / os[a2]!);
-        rem -= cc * os[a2]!;
-        src += (lo[a2]! + cc * step[a2]!) * is[a2]!;
-      }
-      out[k] = x.value.data[src]!;
-    }
-    return [mk(x.dtype, shape, out)];
+    const offset = lo.reduce((acc, l, a) => acc + l * is[a]!, 0);
+    return [stridedCopy(x, shape, step.map((st, a) => st * is[a]!), offset)];
   },
   Transpose: (ins, a) => {
     const x = ins[0]!;
