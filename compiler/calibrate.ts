@@ -73,7 +73,6 @@ export function defaultCalibrationSequences(model: LlamaModel): number[][] {
 
 export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): ModelRanges {
   const L = model.config.numLayers;
-  const H = model.config.numHeads;
   const attnMs = Array.from({ length: L }, () => new Acc());
   const mlpMs = Array.from({ length: L }, () => new Acc());
   const scores = Array.from({ length: L }, () => new Acc());

@@ -89,35 +89,16 @@ export function isPrime(n: bigint): boolean {
 }
 
 /**
- * Generate `count` distinct NTT-friendly primes q ≡ 1 (mod 2N).
- * - `around` (scale primes): as close to 2^bits as possible, alternating above and below, so products of consecutive
- *   primes stay near 2^(2·bits) and the canonical scales stay near 2^bits down the chain;
- * - `below` (q_0 and the special primes): the largest primes below 2^bits, so a "60-bit" prime really has 60 bits
- *   (SEAL and the IFMA path both require that).
+ * The largest NTT-friendly prime q ≡ 1 (mod 2N) below 2^bits not in `avoid`, for q_0 and the special primes: a
+ * "60-bit" prime really has 60 bits (SEAL and the IFMA path both require that). Scale primes use nearestPrime.
  */
-export function generatePrimes(bits: number, count: number, logN: number, avoid: ReadonlySet<bigint>, mode: 'around' | 'below' = 'around'): bigint[] {
+export function largestPrimeBelow(bits: number, logN: number, avoid: ReadonlySet<bigint>): bigint {
   const step = 1n << BigInt(logN + 1);
-  const center = 1n << BigInt(bits);
-  const out: bigint[] = [];
-  let up = center + 1n;
-  let down = center + 1n - step;
-  let takeUp = mode === 'around';
-  const upLimit = 1n << BigInt(bits + 1);
-  const downLimit = 1n << BigInt(bits - 1);
-  while (out.length < count) {
-    const canUp = mode === 'around' && up < upLimit;
-    const canDown = down > downLimit;
-    if (!canUp && !canDown) throw new HecError('HEC6003', `not enough ${bits}-bit NTT primes for logN=${logN}`);
-    const useUp = canUp && (takeUp || !canDown);
-    const cand = useUp ? up : down;
-    if (useUp) up += step;
-    else down -= step;
-    if (!avoid.has(cand) && isPrime(cand)) {
-      out.push(cand);
-      if (mode === 'around') takeUp = !takeUp;
-    }
+  const floor = 1n << BigInt(bits - 1);
+  for (let cand = (1n << BigInt(bits)) + 1n - step; cand > floor; cand -= step) {
+    if (!avoid.has(cand) && isPrime(cand)) return cand;
   }
-  return out;
+  throw new HecError('HEC6003', `not enough ${bits}-bit NTT primes for logN=${logN}`);
 }
 
 /** The NTT-friendly prime (≡ 1 mod 2N) nearest to `target`, skipping `avoid`. */
@@ -167,15 +148,15 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
     scalePrimes[l - 1] = q;
     logDelta = 2 * logDelta - log2Big(q);
   }
-  const q0 = generatePrimes(lit.firstPrimeBits, 1, lit.logN, used, 'below');
-  used.add(q0[0]!);
+  const q0 = largestPrimeBelow(lit.firstPrimeBits, lit.logN, used);
+  used.add(q0);
   const p: bigint[] = [];
   for (const bits of lit.specialPrimeBits) {
-    const [sp] = generatePrimes(bits, 1, lit.logN, used, 'below');
-    used.add(sp!);
-    p.push(sp!);
+    const sp = largestPrimeBelow(bits, lit.logN, used);
+    used.add(sp);
+    p.push(sp);
   }
-  const q = [q0[0]!, ...scalePrimes];
+  const q = [q0, ...scalePrimes];
   const logQP = [...q, ...p].reduce((acc, x) => acc + log2Big(x), 0);
 
   const logScale = new Array<number>(lit.levels + 1).fill(0);

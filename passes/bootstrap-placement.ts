@@ -142,7 +142,7 @@ function placeOp(p: Placer, op: Op): void {
   p.out.push(op);
 }
 
-function placeReturn(p: Placer, func: Func, ret: Op, stateLevels: Map<string, number>, outgoing: Map<string, number>): void {
+function placeReturn(p: Placer, ret: Op, stateLevels: Map<string, number>, outgoing: Map<string, number>): void {
   const names = ret.attrs.names as string[];
   ret.operands = ret.operands.map((v0, i) => {
     let v = current(p, v0);
@@ -153,7 +153,6 @@ function placeReturn(p: Placer, func: Func, ret: Op, stateLevels: Map<string, nu
     return v.type.level! > target ? emitDrop(p, v, target, ret.loc) : v;
   });
   p.out.push(ret);
-  void func;
 }
 
 function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number>; bootstraps: number; drops: number } {
@@ -179,7 +178,7 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
   const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
   const outgoing = new Map<string, number>();
   for (const op of func.ops) {
-    if (op.name === 'ckks.return') placeReturn(p, func, op, stateLevels, outgoing);
+    if (op.name === 'ckks.return') placeReturn(p, op, stateLevels, outgoing);
     else placeOp(p, op);
   }
   if (lb < 0 && p.count.bootstraps > 0) {

@@ -16,16 +16,11 @@ import { readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
 import { DecodeSession } from '../../runtime/session.ts';
 import type { CommandSpec } from '../args.ts';
 import { compileModel } from '../driver.ts';
+import { argmax } from '../model-eval.ts';
 import { loadLlamaSync } from '../onnx/frontend.ts';
 import { weightStore } from '../weights.ts';
 import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
 import { stderrProgress } from './progress.ts';
-
-function argmax(v: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
-}
 
 function parseTokens(text: string): number[] {
   const ids = text.split(/[\s,]+/).filter((t) => t !== '').map(Number);

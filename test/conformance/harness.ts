@@ -11,9 +11,8 @@ import { listBackends } from '../../runtime/registry.ts';
 import { loadBackend } from '../../runtime/registry.ts';
 
 /**
- * TEST_INSECURE conformance parameters: N = 2^12, three 40-bit scale primes, q_0 at 50 bits and P requested at 59 bits
- * (generatePrimes rounds up to 60, the most SEAL accepts; hec's usual 60-bit requests become 61-bit primes). Keeping
- * q_0 well below P matters for SEAL: its key-switching noise grows with max(q_i)/P.
+ * TEST_INSECURE conformance parameters: N = 2^12, three 40-bit scale primes, q_0 at 50 bits and P at 59 bits (SEAL
+ * accepts at most 60). Keeping q_0 well below P matters for SEAL: its key-switching noise grows with max(q_i)/P.
  */
 export const CONF_PARAMS: CkksParams = makeParams({
   name: 'TEST_INSECURE_CONF12',

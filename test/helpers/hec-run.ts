@@ -2,6 +2,7 @@
  * Compile a model in-process and run it token by token on a backend (default `sim`): the e2e tests' harness.
  */
 import { compileModel, type CompileOptions } from '../../compiler/driver.ts';
+import { argmax } from '../../compiler/model-eval.ts';
 import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
 import { weightStore } from '../../compiler/weights.ts';
 import type { Backend } from '../../runtime/backend.ts';
@@ -33,11 +34,7 @@ export async function runTeacherForced(plan: Plan, modelPath: string, tokens: nu
   }
 }
 
-export function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
-}
+export { argmax };
 
 /** Gap between the best and second-best logit. */
 export function topGap(v: ArrayLike<number>): number {

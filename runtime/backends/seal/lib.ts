@@ -49,8 +49,8 @@ export async function sealContext(params: CkksParams): Promise<SealContext> {
   if (params.p.length === 0) {
     throw new HecError(E_UNSUPPORTED, `seal: parameters '${params.name}' have no special prime; SEAL needs one for key switching`);
   }
-  // SEAL caps user primes at 60 bits (SEAL_USER_MOD_BIT_COUNT_MAX). generatePrimes starts *above* 2^bits, so a
-  // 60-bit request yields a 61-bit prime: reject with the numbers instead of SEAL's opaque wasm exception.
+  // SEAL caps user primes at 60 bits (SEAL_USER_MOD_BIT_COUNT_MAX); chains such as N16_BOOT's 61-bit q_0 are wider:
+  // reject with the numbers instead of SEAL's opaque wasm exception.
   const wide = [...params.q, ...params.p].filter((p) => p.toString(2).length > 60);
   if (wide.length > 0) {
     throw new HecError(E_UNSUPPORTED, `seal: SEAL accepts primes of at most 60 bits; '${params.name}' has ${wide.length} wider (e.g. ${wide[0]}, ${wide[0]!.toString(2).length} bits)`, {
