@@ -70,4 +70,32 @@ describe.skipIf(skipReason !== undefined)('cpu engine: sparse secret and bootstr
     server.dispose();
     client.dispose();
   });
+  it('SIMD and portable kernels produce the same words (40-bit and 55-bit chains, every key-switching op)', async () => {
+    // Key switching, basis conversion, NTTs and products are exact modular arithmetic, so the AVX-512 kernels must
+    // agree with the portable loops bit for bit; decryption would hide a wrong-but-small difference.
+    if (!native!.ifmaAvailable()) return; // nothing to compare: only the portable kernels exist on this CPU
+    for (const params of [smallParams(), smallParams({ scalePrimeBits: 55, scaleBits: 55, firstPrimeBits: 61 })]) {
+      const n = params.slots;
+      const client = await cpuBackend.createClient(params);
+      const server = await cpuBackend.createServer(params, await client.evaluationKeys({ relinearize: true, conjugate: true, rotations: [3, 5], bootstrap: false }));
+      const bytes = client.encrypt({ re: vec(n, 41), im: vec(n, 42) }, params.levels);
+      const run = (): Uint8Array[] => {
+        const x = server.deserialize(bytes);
+        const outs = [server.mul(x, x), server.rescale(server.mul(x, x)), server.rotate(x, 3), server.conjugate(x),
+          ...server.rotateHoisted(x, [3, 5]), server.modRaise(server.levelDrop(x, 0))];
+        return outs.map((c) => server.serialize(c));
+      };
+      const simd = run();
+      native!.setIfma(false);
+      let portable: Uint8Array[];
+      try {
+        portable = run();
+      } finally {
+        native!.setIfma(true);
+      }
+      simd.forEach((b, i) => expect(Buffer.from(b).equals(Buffer.from(portable[i]!)), `op ${i} at ${params.scalePrimeBits}-bit primes`).toBe(true));
+      server.dispose();
+      client.dispose();
+    }
+  });
 });

@@ -61,38 +61,16 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly&
     const int kl = l < nq ? l : rc.L + 1 + (l - nq);  // limb index inside the key (over Q_L ∪ P)
     const Modulus& m = rc.mod(g);
     u64 *d0 = acc0.limb(l), *d1 = acc1.limb(l);
-    if (m.q < (1ull << 50) && mac52_available()) {
-      // Digits and key residues < 2^50: IFMA multiply-accumulate over the digits, one reduction per coefficient.
-      std::vector<const u64*> xs(nd), kbs(nd), kas(nd);
-      for (size_t j = 0; j < nd; j++) {
-        xs[j] = dec.d[j].limb(l);
-        kbs[j] = key.b[j].limb(kl);
-        kas[j] = key.a[j].limb(kl);
-      }
-      dot2_52(Fold52(m.q), xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
-      return;
-    }
-    // Wide primes: 128-bit sums kept in registers across the digits, folded every 15 terms.
     std::vector<const u64*> xs(nd), kbs(nd), kas(nd);
     for (size_t j = 0; j < nd; j++) {
       xs[j] = dec.d[j].limb(l);
       kbs[j] = key.b[j].limb(kl);
       kas[j] = key.a[j].limb(kl);
     }
-    for (size_t n = 0; n < N; n++) {
-      u128 a0 = 0, a1 = 0;
-      for (size_t j = 0; j < nd; j++) {
-        const u64 v = xs[j][n];
-        a0 += (u128)v * kbs[j][n];
-        a1 += (u128)v * kas[j][n];
-        if (j % 15 == 14 && j + 1 < nd) {
-          a0 = m.reduce128(a0);
-          a1 = m.reduce128(a1);
-        }
-      }
-      d0[n] = m.reduce128(a0);
-      d1[n] = m.reduce128(a1);
-    }
+    // Digits and key residues < 2^50: IFMA multiply-accumulate, one reduction per coefficient. Wider primes: 64-bit
+    // lane products with 128-bit lane sums (folded every kMac52Terms digits).
+    if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
+    else dot2_64(m.q, xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
   });
   out0 = rc.mod_down(acc0);
   out1 = rc.mod_down(acc1);

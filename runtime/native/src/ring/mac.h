@@ -42,6 +42,26 @@ void conv52(const Fold52& f, const u64* const* x, const u64* w, size_t terms, u6
 void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
              u64* out1, size_t n);
 
+// Wide primes (q < 2^62, too wide for the 52-bit lanes): AVX-512F/DQ Shoup products when mac52_available(), portable
+// loops otherwise; both give the same words.
+//   shoup_vec:  out[i] = x[i]·w mod q, fully reduced (any 64-bit x), wp = ⌊w·2^64/q⌋
+//   conv64:     out[i] = Σ_t x[t][i]·w[t] mod q (basis conversion with per-term constants), wp[t] = ⌊w[t]·2^64/q⌋;
+//               each product lands in [0, 2q) and the running sum is kept in [0, 2q), so any number of terms fits
+//   frac_acc:   frac[i] += (double)y[i]·s (the fractional CRT estimate of a centred conversion; multiply then add,
+//               never fused, so both paths round alike)
+//   round_vec:  v[i] = (u64)(frac[i] + 0.5)
+//   dot64:      out[i] = Σ_t a[t][i]·b[t][i] mod q (t < kMac52Terms; a, b < q), 128-bit lane sums folded once as
+//               hi·[2^64]_q + lo with two Shoup products
+//   dot2_64:    the key-switching inner product out0/out1 = Σ_t x[t][i]·k0/k1[t][i] mod q (any number of terms;
+//               folded every kMac52Terms terms)
+void dot64(u64 q, u64* out, const u64* const* a, const u64* const* b, size_t terms, size_t n);
+void dot2_64(u64 q, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0, u64* out1,
+             size_t n);
+void shoup_vec(u64 q, u64 w, u64 wp, const u64* x, u64* out, size_t n);
+void conv64(u64 q, const u64* const* x, const u64* w, const u64* wp, size_t terms, u64* out, size_t n);
+void frac_acc(double* frac, const u64* y, double s, size_t n);
+void round_vec(const double* frac, u64* v, size_t n);
+
 static inline u64 fold52(const Modulus& m, u64 lo, u64 hi) { return m.reduce128(((u128)hi << 52) + lo); }
 
 // out[i] = Σ_t a[t][i]·b[t][i] mod q for up to kMac52Terms terms (out may alias an input): IFMA for q < 2^50,

@@ -8,6 +8,7 @@
 // Compiled with target attributes (not -march), so the library builds for any x86-64; only called after
 // __builtin_cpu_supports said yes.
 #include "ntt.h"
+#include "simd64.h"
 
 // gcc 12 warns about _mm512_undefined_epi32() inside its own _mm512_min_epu64; harmless.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -21,7 +22,7 @@ namespace hec {
 
 namespace {
 
-HEC_SIMD inline __m512i red(__m512i x, __m512i m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
+HEC_SIMD inline __m512i red(__m512i x, __m512i m) { return red64v(x, m); }
 
 struct Mul52 {
   static const u64* fwp(const NttTable& t) { return t.fwp52.data(); }
@@ -43,19 +44,7 @@ struct Mul64 {
   static const u64* iwp(const NttTable& t) { return t.iwp.data(); }
   static u64 ninvp(const NttTable& t) { return t.ninvp; }
   static u64 ninv_wp(const NttTable& t) { return t.ninv_wp; }
-  HEC_SIMD static inline __m512i mulhi(__m512i x, __m512i w) {
-    const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
-    __m512i xh = _mm512_srli_epi64(x, 32), wh = _mm512_srli_epi64(w, 32);
-    __m512i ll = _mm512_mul_epu32(x, w), lh = _mm512_mul_epu32(x, wh);
-    __m512i hl = _mm512_mul_epu32(xh, w), hh = _mm512_mul_epu32(xh, wh);
-    __m512i t = _mm512_add_epi64(hl, _mm512_srli_epi64(ll, 32));
-    __m512i u = _mm512_add_epi64(lh, _mm512_and_si512(t, lo32));
-    return _mm512_add_epi64(_mm512_add_epi64(hh, _mm512_srli_epi64(t, 32)), _mm512_srli_epi64(u, 32));
-  }
-  HEC_SIMD static inline __m512i mul(__m512i y, __m512i w, __m512i wp, __m512i q) {
-    __m512i hi = mulhi(y, wp);
-    return _mm512_sub_epi64(_mm512_mullo_epi64(y, w), _mm512_mullo_epi64(hi, q));
-  }
+  HEC_SIMD static inline __m512i mul(__m512i y, __m512i w, __m512i wp, __m512i q) { return shoup64v(y, w, wp, q); }
   static u64 mul_const(u64 q) { return q; }
 };
 

@@ -2,23 +2,49 @@
 
 #include <sys/mman.h>
 
+#include <list>
 #include <map>
 #include <mutex>
-#include <vector>
+#include <unordered_map>
 
 namespace hec {
 
 namespace {
-constexpr size_t kCacheBytes = size_t(1) << 30;  // at most 1 GiB kept for reuse
+// Freed blocks are kept for reuse up to this many bytes (HEC_POLY_CACHE_MB overrides). The cache is least-recently-
+// freed first out: a bootstrap walks down the levels, so blocks of sizes no longer in use must make room for the
+// current ones. A cache that refused new blocks once full kept stale sizes and let every later allocation fault in
+// fresh pages (the kernel's page clearing was 24% of a bootstrap's time).
+size_t cache_budget() {
+  static const size_t b = [] {
+    const char* e = getenv("HEC_POLY_CACHE_MB");
+    if (e != nullptr && e[0] >= '0' && e[0] <= '9') return (size_t)strtoull(e, nullptr, 10) << 20;
+    return size_t(2) << 30;
+  }();
+  return b;
+}
 struct Cache {
   std::mutex mu;
-  std::multimap<size_t, void*> free;  // size -> block
-  std::map<void*, size_t> sizes;      // every live or cached block we handed out
+  std::list<std::pair<size_t, void*>> lru;  // cached blocks, oldest first
+  std::multimap<size_t, std::list<std::pair<size_t, void*>>::iterator> by_size;
+  std::unordered_map<void*, size_t> sizes;  // every live or cached block we handed out
   size_t cached = 0;
 };
 Cache& cache() {
   static Cache* c = new Cache();  // leaked on purpose: buffers may be freed during static destruction
   return *c;
+}
+void evict_oldest(Cache& c) {
+  auto [bytes, p] = c.lru.front();
+  auto range = c.by_size.equal_range(bytes);
+  for (auto it = range.first; it != range.second; ++it)
+    if (it->second == c.lru.begin()) {
+      c.by_size.erase(it);
+      break;
+    }
+  c.lru.pop_front();
+  c.sizes.erase(p);
+  c.cached -= bytes;
+  std::free(p);
 }
 }  // namespace
 
@@ -26,10 +52,11 @@ void* poly_alloc(size_t bytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> g(c.mu);
-    auto it = c.free.find(bytes);
-    if (it != c.free.end()) {
-      void* p = it->second;
-      c.free.erase(it);
+    auto it = c.by_size.find(bytes);
+    if (it != c.by_size.end()) {
+      void* p = it->second->second;
+      c.lru.erase(it->second);
+      c.by_size.erase(it);
       c.cached -= bytes;
       return p;
     }
@@ -53,13 +80,15 @@ void poly_free(void* p) {
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.mu);
   auto it = c.sizes.find(p);
-  size_t bytes = it == c.sizes.end() ? 0 : it->second;
-  if (bytes == 0 || c.cached + bytes > kCacheBytes) {
+  const size_t bytes = it == c.sizes.end() ? 0 : it->second;
+  if (bytes == 0 || bytes > cache_budget()) {
     if (it != c.sizes.end()) c.sizes.erase(it);
     std::free(p);
     return;
   }
-  c.free.emplace(bytes, p);
+  while (c.cached + bytes > cache_budget() && !c.lru.empty()) evict_oldest(c);
+  c.lru.emplace_back(bytes, p);
+  c.by_size.emplace(bytes, std::prev(c.lru.end()));
   c.cached += bytes;
 }
 

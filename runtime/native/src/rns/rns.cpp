@@ -78,6 +78,14 @@ const BaseConv& RnsContext::conv(const std::vector<int>& from, const std::vector
     for (size_t k = 0; k < m; k++) bm = cj.mul(bm, cj.reduce(primes[from[k]]));
     c->B_mod.push_back(bm);
   }
+  for (size_t j = 0; j < to.size(); j++) {
+    const u64 qj = c->tmods[j].q;
+    for (size_t i = 0; i <= m; i++) {
+      const u64 w = i < m ? c->hat[j * m + i] : (c->B_mod[j] == 0 ? 0 : qj - c->B_mod[j]);
+      c->wrow.push_back(w);
+      c->wrow_p.push_back(shoup_precomp(w, qj));
+    }
+  }
   for (size_t i = 0; i < m; i++) c->inv_b.push_back(1.0 / (double)primes[from[i]]);
   for (size_t i = 0; i < m; i++) c->wide.push_back(primes[from[i]] >= (1ull << 50));
   // hat31 was pushed target-major above, matching hat's layout.
@@ -88,39 +96,33 @@ const BaseConv& RnsContext::conv(const std::vector<int>& from, const std::vector
 
 void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const* out, bool centred) const {
   const size_t m = c.from.size(), nt = c.to.size();
-  constexpr size_t B = 256;  // coefficients per block: y (m·B words) and acc (B u128) stay in L1/L2
+  constexpr size_t B = 256;  // coefficients per block: y (m·B words) stays in L1/L2
   const size_t nblk = (N + B - 1) / B;
   parallel_for(nblk, [&](size_t blk) {
     const size_t n0 = blk * B, n1 = std::min(N, n0 + B), len = n1 - n0;
     // Per-thread scratch, reused across blocks and calls (no allocation in the hot loop).
     struct Scratch {
       std::vector<u64> y, v, ysplit, terms_w;
-      std::vector<u128> acc;
       std::vector<double> frac;
       std::vector<const u64*> terms_x;
     };
     static thread_local Scratch sc;
     std::vector<u64>& y = sc.y;
-    std::vector<u128>& acc = sc.acc;
     std::vector<double>& frac = sc.frac;
     std::vector<u64>& v = sc.v;
     if (y.size() < m * B) y.resize(m * B);
-    if (acc.size() < B) acc.resize(B);
     if (centred) {
       if (frac.size() < B) frac.resize(B);
       if (v.size() < B) v.resize(B);
       std::fill(frac.begin(), frac.begin() + B, 0.0);
     }
     for (size_t i = 0; i < m; i++) {
-      const u64 q = primes[c.from[i]], w = c.inv_hat[i], wp = c.inv_hat_p[i];
-      const u64* src = in[i] + n0;
       u64* yi = y.data() + i * B;
-      for (size_t n = 0; n < len; n++) yi[n] = mulshoup(src[n], w, wp, q);
-      if (centred)
-        for (size_t n = 0; n < len; n++) frac[n] += (double)yi[n] * c.inv_b[i];
+      shoup_vec(primes[c.from[i]], c.inv_hat[i], c.inv_hat_p[i], in[i] + n0, yi, len);
+      if (centred) frac_acc(frac.data(), yi, c.inv_b[i], len);
     }
-    if (centred)
-      for (size_t n = 0; n < len; n++) v[n] = (u64)(frac[n] + 0.5);  // round (frac >= 0): Σ y_i B̂_i = x + v·B, x centred
+    // Round (frac >= 0): Σ y_i B̂_i = x + v·B with x centred.
+    if (centred) round_vec(frac.data(), v.data(), len);
     const bool ifma = mac52_available();
     std::vector<u64>& ysplit = sc.ysplit;
     std::vector<u64>& terms_w = sc.terms_w;
@@ -169,26 +171,14 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
         }
         conv52(fold, xs.data(), ws.data(), xs.size(), dst, len);
         continue;
-      } else {
-      // Each term < 2^124 (primes < 2^62), so up to 16 terms fit in 128 bits; fold every 15 terms. The sum lives in
-      // registers across the sources (a read-modify-write of a u128 array per term was the bottleneck).
-      const Modulus& tm = c.tmods[j];
-      for (size_t n = 0; n < len; n++) {
-        u128 s = 0;
-        for (size_t i = 0; i < m; i++) {
-          s += (u128)y[i * B + n] * h[i];
-          if (i % 15 == 14 && i + 1 < m) s = tm.reduce128(s);
-        }
-        acc[n] = s;
       }
-      }
-      u64* dst = out[j] + n0;
-      if (centred) {
-        const u64 qj = c.tmods[j].q, bm = c.B_mod[j], bmp = shoup_precomp(bm, qj);
-        for (size_t n = 0; n < len; n++) dst[n] = submod(c.tmods[j].reduce128(acc[n]), mulshoup(v[n], bm, bmp, qj), qj);
-      } else {
-        for (size_t n = 0; n < len; n++) dst[n] = c.tmods[j].reduce128(acc[n]);
-      }
+      // Wide target primes: Shoup products on 64-bit lanes, the centring correction as one more term.
+      std::vector<const u64*>& xs = terms_x;
+      xs.clear();
+      for (size_t i = 0; i < m; i++) xs.push_back(y.data() + i * B);
+      if (centred) xs.push_back(v.data());
+      conv64(c.tmods[j].q, xs.data(), c.wrow.data() + j * (m + 1), c.wrow_p.data() + j * (m + 1), xs.size(),
+             out[j] + n0, len);
     }
   });
 }

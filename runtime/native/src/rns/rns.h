@@ -23,6 +23,9 @@ struct BaseConv {
   std::vector<double> inv_b;    // 1/b_i
   std::vector<u64> hat31;       // [B̂_i·2^31]_{c_j}: lets sources >= 2^50 use the 52-bit kernels as y = yh·2^31 + yl
   std::vector<char> wide;       // source prime >= 2^50
+  // Per target row j, m + 1 constants for the wide-prime kernel (conv64): [B̂_i]_{c_j} for i < m, then the centring
+  // constant [-B]_{c_j}; and their Shoup companions.
+  std::vector<u64> wrow, wrow_p;
 };
 
 class RnsContext {
