@@ -105,6 +105,7 @@ export function planLinearTransform(m: DiagMatrix, n: number): LinearTransform {
  * sums (scale = scale(x)·ptScale, level unchanged).
  */
 export function applyLinearTransform<C>(P: Prim<C>, x: C, lt: LinearTransform, ptScales: readonly number[], key: string): C[] {
+  if (P.linearTransform !== undefined && ptScales.length === 1) return [P.linearTransform(x, lt, ptScales[0]!, `${key}/0`)];
   const rots = lt.babies.filter((b) => b !== 0);
   const hoisted = rots.length > 0 ? P.rotateHoisted(x, rots) : [];
   const baby = new Map<number, C>([[0, x]]);

@@ -161,21 +161,38 @@ export class ChebEvaluator<C> {
     return d;
   }
 
-  /** T_j dropped to `level` keeping its label (cached), joined to an accumulator of label S (see join). */
-  private joinAt(j: number, level: number, c: number, S: number): C {
+  /** T_j dropped to `level` keeping its label (cached; owned by the evaluator). */
+  private keepAt(j: number, level: number): C {
     const y = this.t(j);
-    let d = y;
-    if (this.P.level(y) !== level) {
-      const k = `keep${j}@${level}`;
-      d = this.dropped.get(k) ?? dropKeep(this.P, y, level);
-      this.dropped.set(k, d);
-    }
-    return this.join(d, c, S);
+    if (this.P.level(y) === level) return y;
+    const k = `keep${j}@${level}`;
+    let d = this.dropped.get(k);
+    if (d === undefined) this.dropped.set(k, (d = dropKeep(this.P, y, level)));
+    return d;
   }
 
-  /** y·c joined to an accumulator of label S at y's (dropped) level: mulConst by the integer-sized S/scale(y). */
-  private join(y: C, c: number, S: number): C {
-    return this.P.mulConst(y, c, S / this.P.scale(y));
+  /**
+   * acc (label S, consumed; may be absent) + Σ c_j·T_j at `level`, each term joined to label S by a constant product
+   * with the integer-sized S/scale(T_j): one fused pass when the backend has linComb, else products and sums.
+   */
+  private sumTerms(acc: C | undefined, js: readonly number[], cs: readonly number[], level: number, S: number): C {
+    const P = this.P;
+    const terms = js.map((j, i) => {
+      const x = this.keepAt(j, level);
+      return { x, c: cs[i]!, scale: S / P.scale(x) };
+    });
+    if (P.linComb !== undefined) {
+      const all = acc === undefined ? terms : [{ x: acc, c: 1, scale: 1 }, ...terms];
+      const r = P.linComb(all);
+      if (acc !== undefined) P.free(acc);
+      return r;
+    }
+    for (const t of terms) {
+      const term = P.mulConst(t.x, t.c, t.scale);
+      if (acc === undefined) acc = term;
+      else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
+    }
+    return acc!;
   }
 
   /** T_j: powers of two by squaring, others as T_{a+b} = 2·T_a·T_b − T_{a−b} with a the largest power of two < j. */
@@ -195,7 +212,8 @@ export class ChebEvaluator<C> {
     P.free(pre);
     if (sign < 0) { const ng = P.negate(acc); P.free(acc); acc = ng; }
     if (a !== b) {
-      const low = this.joinAt(a - b, l, 1, P.scale(acc));
+      const x = this.keepAt(a - b, l);
+      const low = P.mulConst(x, 1, P.scale(acc) / P.scale(x));
       const d = P.sub(acc, low);
       P.free(acc);
       P.free(low);
@@ -247,14 +265,9 @@ export class ChebEvaluator<C> {
       const lvl = this.minLevel(c);
       if (lvl === Infinity) return c[0] ?? 0;
       const S = exactScale(P.params, lvl) ** 2;
-      let acc: C | undefined;
-      for (let j = 1; j < c.length; j++) {
-        if (c[j] === 0) continue;
-        const term = this.joinAt(j, lvl, c[j]!, S);
-        if (acc === undefined) acc = term;
-        else { const nx = P.add(acc, term); P.free(acc); P.free(term); acc = nx; }
-      }
-      return this.finish(acc!, c[0] ?? 0);
+      const js: number[] = [], cs: number[] = [];
+      for (let j = 1; j < c.length; j++) if (c[j] !== 0) { js.push(j); cs.push(c[j]!); }
+      return this.finish(this.sumTerms(undefined, js, cs, lvl, S), c[0] ?? 0);
     }
     const { g, hi, lo } = sp;
     const inline = lo.length <= this.baby;
@@ -275,14 +288,9 @@ export class ChebEvaluator<C> {
     let c0 = 0;
     if (inline) {
       c0 = lo[0]!;
-      for (let j = 1; j < lo.length; j++) {
-        if (lo[j] === 0) continue;
-        const term = this.joinAt(j, lv, lo[j]!, S);
-        const s2 = P.add(acc, term);
-        P.free(acc);
-        P.free(term);
-        acc = s2;
-      }
+      const js: number[] = [], cs: number[] = [];
+      for (let j = 1; j < lo.length; j++) if (lo[j] !== 0) { js.push(j); cs.push(lo[j]!); }
+      if (js.length > 0) acc = this.sumTerms(acc, js, cs, lv, S);
     }
     const r = this.finish(acc, c0);
     if (inline) return r;

@@ -6,6 +6,7 @@
  * with optional CKKS noise injection, to test the math and predict precision) and on a real backend (server.ts).
  */
 import type { CkksParams } from '../../ir/params.ts';
+import type { LinearTransform } from './circuit.ts';
 import type { CVec } from './linalg.ts';
 
 export interface Prim<C> {
@@ -31,6 +32,17 @@ export interface Prim<C> {
   conjugate(a: C): C;
   /** Level-0 ciphertext → top level; the slots now hold m + (q_0/scale)·I for an integer polynomial I. */
   modRaise(a: C): C;
+  /**
+   * Optional fused form of applyLinearTransform for one plaintext scale (the engine's hoisted baby-step giant-step
+   * product): the same value as the generic mulDiag/add/rotate sequence, pre-rescale. `key` prefixes the diagonals'
+   * cache keys as `${key}/${giant}/${term}`, matching mulDiag's.
+   */
+  linearTransform?(x: C, lt: LinearTransform, scale: number, key: string): C;
+  /**
+   * Optional fused Σ_t mulConst(x_t, c_t, scale_t) (one level; every scale(x_t)·scale_t equal): word for word the
+   * sum of the products, in one pass.
+   */
+  linComb?(terms: readonly { x: C; c: number; scale: number }[]): C;
   free(a: C): void;
 }
 

@@ -4,6 +4,7 @@
  * per server (Lattigo precomputes them the same way): at N = 2^16 that is a few GB, released by releaseCache().
  */
 import type { Ciphertext, Plaintext, ServerContext } from '../backend.ts';
+import type { LinearTransform } from './circuit.ts';
 import type { CVec } from './linalg.ts';
 import type { Prim } from './prim.ts';
 
@@ -11,6 +12,10 @@ import type { Prim } from './prim.ts';
 export interface BootstrapServer extends ServerContext {
   /** Level-0 ciphertext → top level, plaintext m + q_0·I, scale unchanged (runtime/native/README.md). */
   modRaise(a: Ciphertext): Ciphertext;
+  /** Optional fused Σ mulConst (CpuServer.linearCombination). */
+  linearCombination?(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext;
+  /** Optional fused baby-step giant-step product (CpuServer.linearTransform). */
+  linearTransform?(a: Ciphertext, babies: readonly number[], giants: readonly { rot: number; terms: readonly { baby: number; pt: Plaintext }[] }[]): Ciphertext;
 }
 
 export function canBootstrap(server: ServerContext): server is BootstrapServer {
@@ -36,10 +41,15 @@ export class ServerPrim implements Prim<Ciphertext> {
   readonly params;
   private readonly cache: Map<string, Plaintext> | undefined;
 
-  constructor(private readonly s: BootstrapServer, useCache = true) {
+  /** `fuse`: use the server's fused linearTransform / linearCombination when it has them (false: op by op). */
+  constructor(private readonly s: BootstrapServer, useCache = true, fuse = true) {
     this.params = s.params;
     const dl = (s as Partial<{ dropLevel(a: Ciphertext, level: number): Ciphertext }>).dropLevel;
     this.dropLevel = typeof dl === 'function' ? (a, level) => dl.call(s, a, level) : undefined;
+    this.linearTransform = typeof s.linearTransform === 'function' && fuse
+      ? (x, lt, scale, key) => this.fusedLinearTransform(x, lt, scale, key) : undefined;
+    this.linComb = typeof s.linearCombination === 'function' && fuse
+      ? (terms) => s.linearCombination!(terms.map((t) => ({ ct: t.x, c: t.c, scale: t.scale }))) : undefined;
     if (useCache) {
       let c = caches.get(s);
       if (c === undefined) caches.set(s, (c = new Map()));
@@ -55,16 +65,43 @@ export class ServerPrim implements Prim<Ciphertext> {
   addConst(a: Ciphertext, c: number): Ciphertext { return this.s.addConst(a, c); }
   mulConst(a: Ciphertext, c: number, scale: number): Ciphertext { return this.s.mulConst(a, c, scale); }
 
-  mulDiag(a: Ciphertext, d: CVec, scale: number, key: string): Ciphertext {
-    const k = `${key}@${a.level}/${scale}`;
+  /** The diagonal encoded at `level` and `scale`, from the cache when there is one. */
+  private diag(d: CVec, level: number, scale: number, key: string): Plaintext {
+    const k = `${key}@${level}/${scale}`;
     let pt = this.cache?.get(k);
     if (pt === undefined) {
-      pt = this.s.encode({ re: d.re, im: d.im }, a.level, scale);
+      pt = this.s.encode({ re: d.re, im: d.im }, level, scale);
       this.cache?.set(k, pt);
     }
+    return pt;
+  }
+
+  mulDiag(a: Ciphertext, d: CVec, scale: number, key: string): Ciphertext {
+    const pt = this.diag(d, a.level, scale, key);
     const r = this.s.mulPlain(a, pt);
     if (this.cache === undefined) this.s.free(pt);
     return r;
+  }
+
+  readonly linearTransform: ((x: Ciphertext, lt: LinearTransform, scale: number, key: string) => Ciphertext) | undefined;
+  readonly linComb: ((terms: readonly { x: Ciphertext; c: number; scale: number }[]) => Ciphertext) | undefined;
+
+  private fusedLinearTransform(x: Ciphertext, lt: LinearTransform, scale: number, key: string): Ciphertext {
+    const babyIndex = new Map(lt.babies.map((b, i) => [b, i]));
+    const pts: Plaintext[] = [];
+    const giants = lt.giants.map((g, gi) => ({
+      rot: g.rot,
+      terms: g.terms.map((t, ti) => {
+        const pt = this.diag(t.diag, x.level, scale, `${key}/${gi}/${ti}`);
+        pts.push(pt);
+        return { baby: babyIndex.get(t.baby)!, pt };
+      }),
+    }));
+    try {
+      return this.s.linearTransform!(x, lt.babies, giants);
+    } finally {
+      if (this.cache === undefined) for (const p of pts) this.s.free(p);
+    }
   }
 
   mul(a: Ciphertext, b: Ciphertext): Ciphertext { return this.s.mul(a, b); }

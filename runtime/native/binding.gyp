@@ -14,6 +14,7 @@
         "src/ckks/keys.cpp",
         "src/ckks/evaluator.cpp",
         "src/ckks/keyswitch.cpp",
+        "src/ckks/lintrans.cpp",
         "src/ckks/serialize.cpp",
         "src/napi/addon.cpp"
       ],

@@ -336,6 +336,29 @@ export class CpuServer implements ServerContext {
     const x = this.ct(a, 'modRaise');
     return this.wrap(nat(() => this.cx.modRaise(x)));
   }
+  /**
+   * Baby-step giant-step plaintext-matrix product: Σ_g rot(Σ_t pts[t] ⊙ rot(a, babies[g.babies[t]]), g.rot), with
+   * the baby rotations hoisted and each giant's sum one fused multiply-accumulate pass. Every plaintext must be at a's
+   * level and share one scale; the result (scale a.scale·pt.scale) is not rescaled.
+   */
+  linearTransform(a: Ciphertext, babies: readonly number[], giants: readonly { rot: number; terms: readonly { baby: number; pt: Plaintext }[] }[]): Ciphertext {
+    const x = this.ct(a, 'linearTransform');
+    const slots = this.params.slots;
+    const g = giants.map((gi) => ({
+      rot: normRotation(gi.rot, slots),
+      babies: gi.terms.map((t) => t.baby),
+      pts: gi.terms.map((t) => this.pt(t.pt, 'linearTransform')),
+    }));
+    return this.wrap(nat(() => this.cx.linearTransform(x, babies.map((b) => normRotation(b, slots)), g, this.evk)));
+  }
+  /**
+   * Σ_t round(c·scale)·ct over terms at one level whose ct.scale·scale agree (that product is the result's scale): the
+   * sum of mulConst products in one pass, word for word the same.
+   */
+  linearCombination(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext {
+    const xs = terms.map((t) => this.ct(t.ct, 'linearCombination'));
+    return this.wrap(nat(() => this.cx.linComb(xs, terms.map((t) => t.c), terms.map((t) => t.scale))));
+  }
   /** Install the bootstrapping circuit (runtime/bootstrap); until then `bootstrap` throws HEC5105. */
   setBootstrap(fn: CpuBootstrapFn | undefined): void {
     this.bootstrapFn = fn;

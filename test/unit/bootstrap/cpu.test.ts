@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetParams } from '../../../ir/presets.ts';
 import type { Ciphertext, SlotValues } from '../../../runtime/backend.ts';
 import { cpuBackend, loadCpuNative, setCpuThreads, type CpuClient, type CpuServer } from '../../../runtime/backends/cpu/index.ts';
-import { bootstrap, bootstrapKeyRequest, cacheSize, installBootstrap, releaseCache } from '../../../runtime/bootstrap/index.ts';
+import { bootstrap, bootstrapKeyRequest, bootstrapPlan, cacheSize, installBootstrap, releaseCache, runBootstrap } from '../../../runtime/bootstrap/index.ts';
+import { applyLinearTransform } from '../../../runtime/bootstrap/circuit.ts';
+import { ServerPrim } from '../../../runtime/bootstrap/server.ts';
 
 const native = loadCpuNative() !== null;
 const params = presetParams('TEST_INSECURE_BOOT_N12', { allowInsecure: true });
@@ -65,6 +67,37 @@ describe.skipIf(!native)('bootstrap on the cpu engine (TEST_INSECURE_BOOT_N12)',
       for (const c of [ct, b1, m, sq, b2]) server.free(c);
     });
   }
+
+  it('the fused engine linear transform gives the same words as the product-by-product path (every CtS/StC stage)', () => {
+    // Plaintext products, sums and rotations are exact in Z_q, so fusing them may not change a single word.
+    const n = params.slots;
+    const re = Float64Array.from({ length: n }, (_, i) => Math.sin(i)), im = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
+    const plan = bootstrapPlan(params, 'full');
+    const fused = new ServerPrim(server, false, true), generic = new ServerPrim(server, false, false);
+    expect(fused.linearTransform).toBeDefined();
+    expect(generic.linearTransform).toBeUndefined();
+    const x = server.deserialize(client.encrypt({ re, im }, params.levels));
+    for (const [i, lt] of [...plan.cts, ...plan.stc].entries()) {
+      const [a] = applyLinearTransform(fused, x, lt, [2 ** 40], `t${i}`);
+      const [b] = applyLinearTransform(generic, x, lt, [2 ** 40], `t${i}`);
+      expect(Buffer.from(server.serialize(a!)).equals(Buffer.from(server.serialize(b!))), `stage ${i}`).toBe(true);
+      server.free(a!);
+      server.free(b!);
+    }
+    server.free(x);
+  });
+
+  it('a whole bootstrap with the fused engine ops (linearTransform, linearCombination) gives the same words as op by op', () => {
+    const n = params.slots;
+    const re = Float64Array.from({ length: n }, (_, i) => Math.sin(2 * i));
+    const plan = bootstrapPlan(params, 'real');
+    const fused = new ServerPrim(server, false, true), generic = new ServerPrim(server, false, false);
+    expect(fused.linComb).toBeDefined();
+    const x = server.deserialize(client.encrypt({ re }, 0));
+    const a = runBootstrap(fused, x, plan), b = runBootstrap(generic, x, plan);
+    expect(Buffer.from(server.serialize(a)).equals(Buffer.from(server.serialize(b)))).toBe(true);
+    for (const c of [x, a, b]) server.free(c);
+  });
 
   it('installBootstrap makes server.bootstrap(ct, range) run the circuit; the cache is the only live residue', () => {
     installBootstrap(server, { variant: 'real' });

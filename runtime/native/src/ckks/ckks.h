@@ -68,6 +68,16 @@ struct Decomposed {
 // Live ciphertext/plaintext objects across all contexts (leak tests).
 std::atomic<long>& live_objects();
 
+// One giant step of a baby-step giant-step linear transform: rotate Σ_t pt_t ⊙ baby_{t.baby} by `rot`.
+struct LtTerm {
+  int baby;              // index into the baby rotation list
+  const Plaintext* pt;   // at the ciphertext's level; every plaintext of a transform at one scale
+};
+struct LtGiant {
+  long rot;
+  std::vector<LtTerm> terms;
+};
+
 class CkksContext {
  public:
   CkksContext(int logN, const std::vector<u64>& q, const std::vector<u64>& p, int dnum);
@@ -115,6 +125,14 @@ class CkksContext {
   std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<long>& ks, const EvalKeys& ek) const;
   Ciphertext conjugate(const Ciphertext& a, const EvalKeys& ek) const;
   Ciphertext mod_raise(const Ciphertext& a) const;
+  // Σ_g rot_g(Σ_t pt ⊙ rot_{babies[t.baby]}(x)): hoisted babies, fused multiply-accumulate (lintrans.cpp). Result at
+  // x's level, scale x.scale·pt.scale (not rescaled).
+  Ciphertext linear_transform(const Ciphertext& x, const std::vector<long>& babies, const std::vector<LtGiant>& giants,
+                              const EvalKeys& ek) const;
+  // Σ_t round(cs[t]·scales[t])·xs[t] (real constants; one level; every xs[t].scale·scales[t] equal, the result's
+  // scale): the sum of mulConst products in one pass (lintrans.cpp).
+  Ciphertext lin_comb(const std::vector<const Ciphertext*>& xs, const std::vector<double>& cs,
+                      const std::vector<double>& scales) const;
 
   // Key switching internals (public for tests and benchmarks).
   Decomposed decompose(const RnsPoly& a) const;

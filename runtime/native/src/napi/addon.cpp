@@ -201,7 +201,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                        {M(encode), M(decode), M(genSecretKey), M(genPublicKey), M(genEvalKeys), M(encryptPk),
                         M(encryptSk), M(decrypt), M(add), M(sub), M(negate), M(addPlain), M(mulPlain), M(addConst),
                         M(mulConst), M(mul), M(rescale), M(dropTo), M(levelDrop), M(rotate), M(rotateHoisted),
-                        M(conjugate), M(modRaise), M(serialize), M(loadCiphertext), M(loadPlaintext),
+                        M(conjugate), M(modRaise), M(linearTransform), M(linComb), M(serialize), M(loadCiphertext), M(loadPlaintext),
                         M(loadSecretKey), M(loadPublicKey), M(loadEvalKeys), M(paramsBytes), M(benchNtt),
                         M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
                         M(primeCount)});
@@ -334,6 +334,43 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       Napi::Array r = Napi::Array::New(info.Env(), outs.size());
       for (uint32_t i = 0; i < outs.size(); i++) r.Set(i, wrap(info.Env(), std::move(outs[i])));
       return r;
+    });
+  }
+  // linearTransform(ct, babies: number[], giants: {rot: number, babies: number[], pts: Plaintext[]}[], evk)
+  Napi::Value linearTransform(const Napi::CallbackInfo& info) {
+    BODY({
+      if (!info[1].IsArray() || !info[2].IsArray()) throw HecErr("HEC5110", "linearTransform: babies and giants must be arrays");
+      Napi::Array ba = info[1].As<Napi::Array>(), ga = info[2].As<Napi::Array>();
+      std::vector<long> babies;
+      for (uint32_t i = 0; i < ba.Length(); i++) babies.push_back(int_arg(ba.Get(i), "baby rotation"));
+      std::vector<LtGiant> giants;
+      for (uint32_t i = 0; i < ga.Length(); i++) {
+        if (!ga.Get(i).IsObject()) throw HecErr("HEC5110", "linearTransform: a giant step must be {rot, babies, pts}");
+        Napi::Object o = ga.Get(i).As<Napi::Object>();
+        if (!o.Get("babies").IsArray() || !o.Get("pts").IsArray())
+          throw HecErr("HEC5110", "linearTransform: a giant step must be {rot, babies, pts}");
+        Napi::Array tb = o.Get("babies").As<Napi::Array>(), tp = o.Get("pts").As<Napi::Array>();
+        if (tb.Length() != tp.Length()) throw HecErr("HEC5110", "linearTransform: babies and pts differ in length");
+        LtGiant g;
+        g.rot = int_arg(o.Get("rot"), "giant rotation");
+        for (uint32_t t = 0; t < tb.Length(); t++) g.terms.push_back({int_arg(tb.Get(t), "baby index"), &pt_of(tp.Get(t))});
+        giants.push_back(std::move(g));
+      }
+      return wrap(info.Env(), cx->linear_transform(ct_of(info[0]), babies, giants, evk_of(info[3])));
+    });
+  }
+  // linComb(cts: Ciphertext[], cs: number[], scales: number[])
+  Napi::Value linComb(const Napi::CallbackInfo& info) {
+    BODY({
+      if (!info[0].IsArray() || !info[1].IsArray() || !info[2].IsArray())
+        throw HecErr("HEC5110", "linComb: cts, cs and scales must be arrays");
+      Napi::Array a = info[0].As<Napi::Array>(), c = info[1].As<Napi::Array>(), s = info[2].As<Napi::Array>();
+      std::vector<const Ciphertext*> xs;
+      std::vector<double> cs, sc;
+      for (uint32_t i = 0; i < a.Length(); i++) xs.push_back(&ct_of(a.Get(i)));
+      for (uint32_t i = 0; i < c.Length(); i++) cs.push_back(num(c.Get(i), "constant"));
+      for (uint32_t i = 0; i < s.Length(); i++) sc.push_back(num(s.Get(i), "scale"));
+      return wrap(info.Env(), cx->lin_comb(xs, cs, sc));
     });
   }
   Napi::Value conjugate(const Napi::CallbackInfo& info) {

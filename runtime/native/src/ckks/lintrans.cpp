@@ -1,0 +1,146 @@
+// Fused plaintext-matrix × ciphertext products (the CoeffsToSlots / SlotsToCoeffs stages of bootstrapping, and any
+// diagonal-packed linear map):
+//
+//   y = Σ_g rot_g( Σ_t pt_{g,t} ⊙ rot_{b(g,t)}(x) )      (baby-step giant-step, Halevi–Shoup 2018)
+//
+// The baby rotations share one decomposition (hoisting). Each giant's inner sum is one multiply-accumulate pass per
+// limb (products summed in 128-bit lanes, one reduction per coefficient), so no product or partial sum is written
+// out; the giant rotations accumulate in place. Compared with one engine call per product and sum this removes two
+// full ciphertext writes and reads per diagonal, which is what bounded these stages (they are memory-bound at
+// N = 2^16).
+#include "../ring/mac.h"
+#include "../ring/pool.h"
+#include "ckks.h"
+
+namespace hec {
+
+namespace {
+// out = Σ_t a[t]·b[t] mod q over n coefficients for any number of terms (chunks of kMac52Terms, partial sums added).
+void dot_many(const Modulus& m, u64* out, const std::vector<const u64*>& a, const std::vector<const u64*>& b, size_t n,
+              std::vector<u64>& tmp) {
+  const size_t T = a.size();
+  if (T == 0) {
+    std::memset(out, 0, n * sizeof(u64));
+    return;
+  }
+  for (size_t t0 = 0; t0 < T; t0 += kMac52Terms) {
+    const int cnt = (int)std::min(kMac52Terms, T - t0);
+    u64* dst = out;
+    if (t0 > 0) {
+      if (tmp.size() < n) tmp.resize(n);
+      dst = tmp.data();
+    }
+    dot_mod(m, dst, a.data() + t0, b.data() + t0, cnt, n);
+    if (t0 > 0)
+      for (size_t k = 0; k < n; k++) out[k] = addmod(out[k], dst[k], m.q);
+  }
+}
+}  // namespace
+
+Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<long>& babies,
+                                         const std::vector<LtGiant>& giants, const EvalKeys& ek) const {
+  check_pair("linearTransform", x, x.level, x.scale);
+  if (giants.empty()) throw HecErr("HEC5110", "linearTransform: no giant steps");
+  double pt_scale = 0;
+  for (const auto& g : giants) {
+    if (g.terms.empty()) throw HecErr("HEC5110", "linearTransform: a giant step without terms");
+    for (const auto& t : g.terms) {
+      if (t.baby < 0 || (size_t)t.baby >= babies.size())
+        throw HecErr("HEC5110", "linearTransform: baby index " + std::to_string(t.baby) + " out of range");
+      if (t.pt == nullptr || t.pt->m.nq == 0) throw HecErr("HEC5107", "linearTransform: freed plaintext");
+      if (t.pt->level != x.level)
+        throw HecErr("HEC5101", "linearTransform: plaintext at level " + std::to_string(t.pt->level) +
+                                    ", ciphertext at level " + std::to_string(x.level));
+      if (pt_scale == 0) pt_scale = t.pt->scale;
+      else if (!same_scale(pt_scale, t.pt->scale))
+        throw HecErr("HEC5102", "linearTransform: plaintexts at different scales");
+    }
+  }
+  // Baby rotations, hoisted: index i of `rot` is rotation babies[i] (0 = x itself, not copied).
+  std::vector<long> ks;
+  for (long b : babies)
+    if (galois_rot(b) != 1) ks.push_back(b);
+  std::vector<Ciphertext> rotated = ks.empty() ? std::vector<Ciphertext>{} : rotate_hoisted(x, ks, ek);
+  std::vector<const Ciphertext*> baby(babies.size());
+  for (size_t i = 0, r = 0; i < babies.size(); i++) baby[i] = galois_rot(babies[i]) == 1 ? &x : &rotated[r++];
+
+  const size_t N = rc.N;
+  const int nq = x.level + 1;
+  Ciphertext acc;
+  for (const auto& g : giants) {
+    Ciphertext inner;
+    inner.level = x.level;
+    inner.scale = x.scale * pt_scale;
+    inner.c.emplace_back(N, nq, 0);
+    inner.c.emplace_back(N, nq, 0);
+    parallel_for((size_t)nq * 2, [&](size_t job) {
+      static thread_local std::vector<u64> tmp;
+      const int l = (int)(job / 2), part = (int)(job % 2);
+      std::vector<const u64*> a, b;
+      for (const auto& t : g.terms) {
+        a.push_back(baby[t.baby]->c[part].limb(l));
+        b.push_back(t.pt->m.limb(l));
+      }
+      dot_many(rc.mod(l), inner.c[part].limb(l), a, b, N, tmp);
+    });
+    Ciphertext r = galois_rot(g.rot) == 1 ? std::move(inner) : rotate(inner, g.rot, ek);
+    if (acc.c.empty()) {
+      acc = std::move(r);
+      continue;
+    }
+    parallel_for((size_t)nq * 2, [&](size_t job) {
+      const int l = (int)(job / 2), part = (int)(job % 2);
+      const u64 q = rc.primes[l];
+      u64* d = acc.c[part].limb(l);
+      const u64* s = r.c[part].limb(l);
+      for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
+    });
+  }
+  return acc;
+}
+
+}  // namespace hec
+
+namespace hec {
+
+Ciphertext CkksContext::lin_comb(const std::vector<const Ciphertext*>& xs, const std::vector<double>& cs,
+                                 const std::vector<double>& scales) const {
+  if (xs.empty() || cs.size() != xs.size() || scales.size() != xs.size())
+    throw HecErr("HEC5110", "linComb: needs one constant and one scale per ciphertext");
+  const Ciphertext& x0 = *xs[0];
+  const double out_scale = x0.scale * scales[0];
+  for (size_t t = 0; t < xs.size(); t++) {
+    check_pair("linComb", *xs[t], x0.level, xs[t]->scale);
+    if (xs[t]->c.size() != 2) throw HecErr("HEC5107", "linComb: ciphertexts must have two parts");
+    if (xs[t]->level != x0.level)
+      throw HecErr("HEC5101", "linComb: ciphertexts at levels " + std::to_string(x0.level) + " and " + std::to_string(xs[t]->level));
+    if (!(scales[t] > 0) || !std::isfinite(scales[t])) throw HecErr("HEC5110", "linComb: scales must be positive and finite");
+    if (!same_scale(xs[t]->scale * scales[t], out_scale))
+      throw HecErr("HEC5102", "linComb: term " + std::to_string(t) + " would land at another scale than term 0");
+  }
+  const size_t N = rc.N, T = xs.size();
+  const int nq = x0.level + 1;
+  Ciphertext r;
+  r.level = x0.level;
+  r.scale = out_scale;
+  r.c.emplace_back(N, nq, 0);
+  r.c.emplace_back(N, nq, 0);
+  parallel_for((size_t)nq * 2, [&](size_t job) {
+    const int l = (int)(job / 2), part = (int)(job % 2);
+    const Modulus& m = rc.mod(l);
+    // The constants round exactly as mul_const's (double_to_mod of c·scale), so the result equals the sum of
+    // mulConst products word for word.
+    std::vector<u64> w(T), wp(T);
+    std::vector<const u64*> x(T);
+    for (size_t t = 0; t < T; t++) {
+      w[t] = double_to_mod(m, cs[t] * scales[t]);
+      wp[t] = shoup_precomp(w[t], m.q);
+      x[t] = xs[t]->c[part].limb(l);
+    }
+    if (m.q < (1ull << 50) && mac52_available()) conv52(Fold52(m.q), x.data(), w.data(), T, r.c[part].limb(l), N);
+    else conv64(m.q, x.data(), w.data(), wp.data(), T, r.c[part].limb(l), N);
+  });
+  return r;
+}
+
+}  // namespace hec
