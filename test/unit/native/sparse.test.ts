@@ -82,7 +82,8 @@ describe.skipIf(skipReason !== undefined)('cpu engine: sparse secret and bootstr
       const run = (): Uint8Array[] => {
         const x = server.deserialize(bytes);
         const outs = [server.mul(x, x), server.rescale(server.mul(x, x)), server.rotate(x, 3), server.conjugate(x),
-          ...server.rotateHoisted(x, [3, 5]), server.modRaise(server.levelDrop(x, 0))];
+          ...server.rotateHoisted(x, [3, 5]), server.modRaise(server.levelDrop(x, 0)), server.mulConst(x, -0.375, 2 ** 30),
+          server.linearCombination([{ ct: x, c: 0.5, scale: 2 ** 20 }, { ct: server.rotate(x, 5), c: -3, scale: 2 ** 20 }])];
         return outs.map((c) => server.serialize(c));
       };
       const simd = run();

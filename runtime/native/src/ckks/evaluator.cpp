@@ -107,7 +107,7 @@ Ciphertext CkksContext::mul_const(const Ciphertext& a, cplx c, double scale) con
   Ciphertext r = map_parts(rc, a, [&](size_t, int l, const Modulus& m, u64* d, const u64* x) {
     const u64 re = double_to_mod(m, c.real() * scale), rep = shoup_precomp(re, m.q);
     if (c.imag() == 0) {
-      for (size_t k = 0; k < N; k++) d[k] = mulshoup(x[k], re, rep, m.q);
+      shoup_vec(m.q, re, rep, x, d, N);
     } else {
       const u64 im = double_to_mod(m, c.imag() * scale), imp = shoup_precomp(im, m.q);
       const u64* mono = half_monomial(l);
@@ -126,7 +126,7 @@ Ciphertext CkksContext::mul_int(const Ciphertext& a, i64 c) const {
   const size_t N = rc.N;
   return map_parts(rc, a, [&](size_t, int, const Modulus& m, u64* d, const u64* x) {
     const u64 w = m.from_signed(c), wp = shoup_precomp(w, m.q);
-    for (size_t k = 0; k < N; k++) d[k] = mulshoup(x[k], w, wp, m.q);
+    shoup_vec(m.q, w, wp, x, d, N);
   });
 }
 

@@ -57,6 +57,10 @@ void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u
 void dot64(u64 q, u64* out, const u64* const* a, const u64* const* b, size_t terms, size_t n);
 void dot2_64(u64 q, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0, u64* out1,
              size_t n);
+//   sub_shoup_vec: out[i] = (a[i] − b[i])·w mod q, a, b < q (the last step of rescale and ModDown)
+//   reduce_sub_vec: out[i] = (x[i] mod q) − c mod q for any 64-bit x, c < q, with r = ⌊2^64/q⌋ (rescale's re-embedding)
+void sub_shoup_vec(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n);
+void reduce_sub_vec(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n);
 void shoup_vec(u64 q, u64 w, u64 wp, const u64* x, u64* out, size_t n);
 void conv64(u64 q, const u64* const* x, const u64* w, const u64* wp, size_t terms, u64* out, size_t n);
 void frac_acc(double* frac, const u64* y, double s, size_t n);

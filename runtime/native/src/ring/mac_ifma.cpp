@@ -66,6 +66,12 @@ void dot2_64_portable(u64 q, const u64* const* x, const u64* const* k0, const u6
     out1[i] = m.reduce128(a1);
   }
 }
+void sub_shoup_vec_portable(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = mulshoup(a[i] + q - b[i], w, wp, q);
+}
+void reduce_sub_vec_portable(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = submod(csub(x[i] - mulhi64(x[i], r) * q, q), c, q);
+}
 void frac_acc_portable(double* frac, const u64* y, double s, size_t n) {
   for (size_t i = 0; i < n; i++) frac[i] += (double)y[i] * s;
 }
@@ -79,6 +85,15 @@ void shoup_vec_simd(u64 q, u64 w, u64 wp, const u64* x, u64* out, size_t n);
 void conv64_simd(u64 q, const u64* const* x, const u64* w, const u64* wp, size_t terms, u64* out, size_t n);
 void frac_acc_simd(double* frac, const u64* y, double s, size_t n);
 void round_vec_simd(const double* frac, u64* v, size_t n);
+void sub_shoup_vec_simd(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n);
+void reduce_sub_vec_simd(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n);
+
+void sub_shoup_vec(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n) {
+  mac52_available() ? sub_shoup_vec_simd(q, w, wp, a, b, out, n) : sub_shoup_vec_portable(q, w, wp, a, b, out, n);
+}
+void reduce_sub_vec(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n) {
+  mac52_available() ? reduce_sub_vec_simd(q, r, c, x, out, n) : reduce_sub_vec_portable(q, r, c, x, out, n);
+}
 void dot64_simd(u64 q, u64* out, const u64* const* a, const u64* const* b, size_t terms, size_t n);
 void dot2_64_simd(u64 q, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
                   u64* out1, size_t n);
@@ -361,6 +376,29 @@ HEC_SIMD64 void dot2_64_simd(u64 q, const u64* const* x, const u64* const* k0, c
   }
 }
 
+HEC_SIMD64 void sub_shoup_vec_simd(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n) {
+  const __m512i vq = _mm512_set1_epi64((long long)q), vw = _mm512_set1_epi64((long long)w);
+  const __m512i vwp = _mm512_set1_epi64((long long)wp);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512i d = _mm512_sub_epi64(_mm512_add_epi64(_mm512_loadu_si512(a + i), vq), _mm512_loadu_si512(b + i));
+    _mm512_storeu_si512(out + i, red64v(shoup64v(d, vw, vwp, vq), vq));
+  }
+  sub_shoup_vec_portable(q, w, wp, a + i, b + i, out + i, n - i);
+}
+
+HEC_SIMD64 void reduce_sub_vec_simd(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n) {
+  const __m512i vq = _mm512_set1_epi64((long long)q), vr = _mm512_set1_epi64((long long)r);
+  const __m512i vqc = _mm512_set1_epi64((long long)(q - c));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512i v = _mm512_loadu_si512(x + i);
+    __m512i t = red64v(_mm512_sub_epi64(v, _mm512_mullo_epi64(mulhi64v(v, vr), vq)), vq);  // x mod q
+    _mm512_storeu_si512(out + i, red64v(_mm512_add_epi64(t, vqc), vq));
+  }
+  reduce_sub_vec_portable(q, r, c, x + i, out + i, n - i);
+}
+
 HEC_SIMD64 void frac_acc_simd(double* frac, const u64* y, double s, size_t n) {
   const __m512d vs = _mm512_set1_pd(s);
   size_t i = 0;
@@ -419,6 +457,10 @@ void dot2_64_simd(u64 q, const u64* const* x, const u64* const* k0, const u64* c
                   u64* out1, size_t n) {
   dot2_64_portable(q, x, k0, k1, terms, out0, out1, n);
 }
+void sub_shoup_vec_simd(u64 q, u64 w, u64 wp, const u64* a, const u64* b, u64* out, size_t n) {
+  sub_shoup_vec_portable(q, w, wp, a, b, out, n);
+}
+void reduce_sub_vec_simd(u64 q, u64 r, u64 c, const u64* x, u64* out, size_t n) { reduce_sub_vec_portable(q, r, c, x, out, n); }
 void frac_acc_simd(double* frac, const u64* y, double s, size_t n) { frac_acc_portable(frac, y, s, n); }
 void round_vec_simd(const double* frac, u64* v, size_t n) { round_vec_portable(frac, v, n); }
 void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,

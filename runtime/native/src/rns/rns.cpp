@@ -197,14 +197,9 @@ RnsPoly RnsContext::rescale(const RnsPoly& a) const {
     const u64 half_i = m.reduce(half);
     const u64 inv = m.inv(m.reduce(ql)), invp = shoup_precomp(inv, qi);
     u64* t = out.limb((int)i);
-    if (ql < 2 * qi) {  // neighbouring chain primes: one conditional subtraction reduces x < q_l
-      for (size_t n = 0; n < N; n++) t[n] = submod(csub(last[n], qi), half_i, qi);
-    } else {
-      for (size_t n = 0; n < N; n++) t[n] = submod(m.reduce(last[n]), half_i, qi);
-    }
+    reduce_sub_vec(qi, m.r1, half_i, last.data(), t, N);  // (x mod q_i) − [half]_{q_i}
     tab[i]->forward(t);
-    const u64* src = a.limb((int)i);
-    for (size_t n = 0; n < N; n++) t[n] = mulshoup(src[n] + qi - t[n], inv, invp, qi);
+    sub_shoup_vec(qi, inv, invp, a.limb((int)i), t, t, N);
   });
   return out;
 }
@@ -229,8 +224,7 @@ RnsPoly RnsContext::mod_down(const RnsPoly& a) const {
     const u64 qi = primes[i];
     u64* t = out.limb((int)i);
     tab[i]->forward(t);
-    const u64* src = a.limb((int)i);
-    for (size_t n = 0; n < N; n++) t[n] = mulshoup(src[n] + qi - t[n], P_inv_q_[i], P_inv_q_p_[i], qi);
+    sub_shoup_vec(qi, P_inv_q_[i], P_inv_q_p_[i], a.limb((int)i), t, t, N);
   });
   return out;
 }
