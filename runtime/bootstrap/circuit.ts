@@ -63,8 +63,11 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Choose the baby count minimising (hoisted babies ≈ 0.6 of a rotation) + giants, and pre-rotate the diagonals. */
-export function planLinearTransform(m: DiagMatrix, n: number): LinearTransform {
+/**
+ * Choose the baby count minimising babyCost·babies + giants (a hoisted baby rotation costs `babyCost` of a full
+ * rotation: it skips the decomposition, ≈ 0.36 measured on the cpu engine at N = 2^16), and pre-rotate the diagonals.
+ */
+export function planLinearTransform(m: DiagMatrix, n: number, babyCost = 0.4): LinearTransform {
   const keys = [...m.keys()];
   let h = 0;
   for (const k of keys) if (k !== 0) h = gcd(h, Math.abs(signed(k, n)));
@@ -78,7 +81,7 @@ export function planLinearTransform(m: DiagMatrix, n: number): LinearTransform {
       babies.add(b);
       giants.add((i - b) / n1);
     }
-    const cost = 0.6 * [...babies].filter((b) => b !== 0).length + [...giants].filter((g) => g !== 0).length;
+    const cost = babyCost * [...babies].filter((b) => b !== 0).length + [...giants].filter((g) => g !== 0).length;
     if (best === undefined || cost < best.cost) best = { n1, cost };
   }
   const n1 = best!.n1;

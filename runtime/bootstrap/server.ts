@@ -12,6 +12,8 @@ import type { Prim } from './prim.ts';
 export interface BootstrapServer extends ServerContext {
   /** Level-0 ciphertext → top level, plaintext m + q_0·I, scale unchanged (runtime/native/README.md). */
   modRaise(a: Ciphertext): Ciphertext;
+  /** Optional: plaintexts over Q ∪ P for linearTransform's double hoisting (CpuServer.encodeExtended). */
+  encodeExtended?(values: { re: Float64Array; im?: Float64Array }, level: number, scale: number): Plaintext;
   /** Optional fused Σ mulConst (CpuServer.linearCombination). */
   linearCombination?(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext;
   /** Optional fused baby-step giant-step product (CpuServer.linearTransform). */
@@ -41,8 +43,15 @@ export class ServerPrim implements Prim<Ciphertext> {
   readonly params;
   private readonly cache: Map<string, Plaintext> | undefined;
 
-  /** `fuse`: use the server's fused linearTransform / linearCombination when it has them (false: op by op). */
-  constructor(private readonly s: BootstrapServer, useCache = true, fuse = true) {
+  private readonly doubleHoist: boolean;
+
+  /**
+   * `fuse`: use the server's fused linearTransform / linearCombination when it has them (false: op by op).
+   * `doubleHoist`: give linearTransform plaintexts over Q ∪ P (when the server can encode them) so it keeps its
+   * rotations in the extended basis.
+   */
+  constructor(private readonly s: BootstrapServer, useCache = true, fuse = true, doubleHoist = true) {
+    this.doubleHoist = doubleHoist && typeof s.encodeExtended === 'function';
     this.params = s.params;
     const dl = (s as Partial<{ dropLevel(a: Ciphertext, level: number): Ciphertext }>).dropLevel;
     this.dropLevel = typeof dl === 'function' ? (a, level) => dl.call(s, a, level) : undefined;
@@ -65,12 +74,12 @@ export class ServerPrim implements Prim<Ciphertext> {
   addConst(a: Ciphertext, c: number): Ciphertext { return this.s.addConst(a, c); }
   mulConst(a: Ciphertext, c: number, scale: number): Ciphertext { return this.s.mulConst(a, c, scale); }
 
-  /** The diagonal encoded at `level` and `scale`, from the cache when there is one. */
-  private diag(d: CVec, level: number, scale: number, key: string): Plaintext {
-    const k = `${key}@${level}/${scale}`;
+  /** The diagonal encoded at `level` and `scale` (over Q ∪ P with `ext`), from the cache when there is one. */
+  private diag(d: CVec, level: number, scale: number, key: string, ext = false): Plaintext {
+    const k = `${key}@${level}/${scale}${ext ? '/ext' : ''}`;
     let pt = this.cache?.get(k);
     if (pt === undefined) {
-      pt = this.s.encode({ re: d.re, im: d.im }, level, scale);
+      pt = ext ? this.s.encodeExtended!({ re: d.re, im: d.im }, level, scale) : this.s.encode({ re: d.re, im: d.im }, level, scale);
       this.cache?.set(k, pt);
     }
     return pt;
@@ -92,7 +101,7 @@ export class ServerPrim implements Prim<Ciphertext> {
     const giants = lt.giants.map((g, gi) => ({
       rot: g.rot,
       terms: g.terms.map((t, ti) => {
-        const pt = this.diag(t.diag, x.level, scale, `${key}/${gi}/${ti}`);
+        const pt = this.diag(t.diag, x.level, scale, `${key}/${gi}/${ti}`, this.doubleHoist);
         pts.push(pt);
         return { baby: babyIndex.get(t.baby)!, pt };
       }),

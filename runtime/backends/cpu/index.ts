@@ -233,6 +233,16 @@ export class CpuServer implements ServerContext {
     checkScaleCapacity(this.params, 'encode', level, scale);
     return this.wrap(nat(() => this.cx.encode(values.re, values.im ?? null, level, scale)), true);
   }
+  /**
+   * Encode with residues modulo the special primes as well (≈ (L+1+K)/(L+1) the memory): `linearTransform` over such
+   * plaintexts keeps its baby and giant rotations in the extended basis (double hoisting, one ModDown per giant).
+   */
+  encodeExtended(values: SlotValues, level: number, scale: number): Plaintext {
+    checkLevel(this.params, level, 'encodeExtended');
+    checkSlots(this.params, values, 'encodeExtended');
+    checkScaleCapacity(this.params, 'encodeExtended', level, scale);
+    return this.wrap(nat(() => this.cx.encodeExt(values.re, values.im ?? null, level, scale)), true);
+  }
   /** Plaintext bytes (native format) and back: servers may cache encoded weights. */
   serializePlain(p: Plaintext): Uint8Array {
     const h = this.pt(p, 'serializePlain');

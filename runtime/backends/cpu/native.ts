@@ -24,6 +24,8 @@ export interface NativeObject {
 /** The native context: one per parameter set; every method returns a new NativeObject. */
 export interface NativeContext {
   encode(re: Float64Array, im: Float64Array | null, level: number, scale: number): NativeObject;
+  /** encode over Q_level ∪ P (special-prime residues too): linearTransform then uses double hoisting. */
+  encodeExt(re: Float64Array, im: Float64Array | null, level: number, scale: number): NativeObject;
   decode(pt: NativeObject): { re: Float64Array; im: Float64Array };
   genSecretKey(hammingWeight: number): NativeObject;
   genPublicKey(sk: NativeObject): NativeObject;

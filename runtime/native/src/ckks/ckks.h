@@ -138,6 +138,10 @@ class CkksContext {
   Decomposed decompose(const RnsPoly& a) const;
   // Σ_j d_j·key_j, ModDown'ed to Q_level.
   void ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly& out0, RnsPoly& out1) const;
+  // Σ_j d_j·key_j over Q_level ∪ P, before ModDown (P times the switched value, plus key-switching noise).
+  void ks_ip(const Decomposed& dec, const SwitchKey& key, RnsPoly& acc0, RnsPoly& acc1) const;
+  // Encode over Q_level ∪ P (for products with values kept in the extended basis, e.g. double-hoisted transforms).
+  Plaintext encode_ext(const cplx* slots, int level, double scale) const;
   Ciphertext apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const;
 
   // Bytes.
@@ -160,6 +164,9 @@ class CkksContext {
   mutable std::map<u64, std::vector<uint32_t>> perms_;
   mutable std::vector<std::vector<u64>> mono_;
   void check_pair(const char* op, const Ciphertext& a, int level, double scale) const;
+  Plaintext encode_at(const cplx* slots, int level, double scale, int np) const;
+  Ciphertext linear_transform_ext(const Ciphertext& x, const std::vector<long>& babies,
+                                  const std::vector<LtGiant>& giants, const EvalKeys& ek) const;
   RnsPoly sample_error(int nq, int np, Csprng& rng) const;  // NTT form
 };
 

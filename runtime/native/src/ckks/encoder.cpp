@@ -76,7 +76,7 @@ void Encoder::coeffs_to_slots(const double* coeffs, std::complex<double>* slots)
 }
 
 void Encoder::coeffs_to_rns(const RnsContext& rc, const double* coeffs, double scale, RnsPoly& out) const {
-  const int nq = out.nq;
+  const int nl = out.limbs();  // Q limbs, then any special-prime limbs
   // Round once per coefficient; values beyond 2^63 (large scales) take the exact mantissa·2^e path per prime.
   std::vector<i64> ints(N);
   std::vector<size_t> big;
@@ -90,8 +90,8 @@ void Encoder::coeffs_to_rns(const RnsContext& rc, const double* coeffs, double s
       big.push_back(k);
     }
   }
-  parallel_for((size_t)nq, [&](size_t i) {
-    const Modulus& m = rc.mod((int)i);
+  parallel_for((size_t)nl, [&](size_t i) {
+    const Modulus& m = rc.mod(rc.gidx(out, (int)i));
     u64* dst = out.limb((int)i);
     const u64 q = m.q;
     for (size_t k = 0; k < N; k++) {

@@ -207,13 +207,18 @@ std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin,
   return ek;
 }
 
-Plaintext CkksContext::encode(const cplx* slots, int level, double scale) const {
+Plaintext CkksContext::encode(const cplx* slots, int level, double scale) const { return encode_at(slots, level, scale, 0); }
+Plaintext CkksContext::encode_ext(const cplx* slots, int level, double scale) const {
+  return encode_at(slots, level, scale, rc.K);
+}
+
+Plaintext CkksContext::encode_at(const cplx* slots, int level, double scale, int np) const {
   if (level < 0 || level > rc.L) throw HecErr("HEC5103", "encode: level " + std::to_string(level) + " outside 0.." + std::to_string(rc.L));
   if (!(scale > 0) || !std::isfinite(scale)) throw HecErr("HEC5110", "encode: scale must be positive and finite");
   std::vector<double> coeffs(rc.N);
   enc.slots_to_coeffs(slots, coeffs.data());
   Plaintext pt;
-  pt.m = RnsPoly(rc.N, level + 1, 0);
+  pt.m = RnsPoly(rc.N, level + 1, np);
   enc.coeffs_to_rns(rc, coeffs.data(), scale, pt.m);
   rc.ntt(pt.m);
   pt.level = level;

@@ -50,11 +50,19 @@ Decomposed CkksContext::decompose(const RnsPoly& a) const {
 }
 
 void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly& out0, RnsPoly& out1) const {
+  RnsPoly acc0, acc1;
+  ks_ip(dec, key, acc0, acc1);
+  out0 = rc.mod_down(acc0);
+  out1 = rc.mod_down(acc1);
+}
+
+void CkksContext::ks_ip(const Decomposed& dec, const SwitchKey& key, RnsPoly& acc0, RnsPoly& acc1) const {
   const size_t N = rc.N;
   const int nq = dec.level + 1, K = rc.K, nl = nq + K;
   const size_t nd = dec.d.size();
   if (key.b.size() < nd) throw HecErr("HEC5108", "switching key has too few digits for these parameters");
-  RnsPoly acc0(N, nq, K), acc1(N, nq, K);
+  acc0 = RnsPoly(N, nq, K);
+  acc1 = RnsPoly(N, nq, K);
   parallel_for((size_t)nl, [&](size_t li) {
     const int l = (int)li;
     const int g = rc.gidx(acc0, l);
@@ -72,8 +80,6 @@ void CkksContext::ks_inner(const Decomposed& dec, const SwitchKey& key, RnsPoly&
     if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
     else dot2_64(m.q, xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
   });
-  out0 = rc.mod_down(acc0);
-  out1 = rc.mod_down(acc1);
 }
 
 Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const EvalKeys& ek) const {

@@ -56,6 +56,10 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
         throw HecErr("HEC5102", "linearTransform: plaintexts at different scales");
     }
   }
+  bool ext = rc.K > 0;
+  for (const auto& g : giants)
+    for (const auto& t : g.terms) ext = ext && t.pt->m.np == rc.K;
+  if (ext) return linear_transform_ext(x, babies, giants, ek);
   // Baby rotations, hoisted: index i of `rot` is rotation babies[i] (0 = x itself, not copied).
   std::vector<long> ks;
   for (long b : babies)
@@ -141,6 +145,127 @@ Ciphertext CkksContext::lin_comb(const std::vector<const Ciphertext*>& xs, const
     else conv64(m.q, x.data(), w.data(), wp.data(), T, r.c[part].limb(l), N);
   });
   return r;
+}
+
+}  // namespace hec
+
+namespace hec {
+
+// Double hoisting (Bossuat, Mouchet, Troncoso-Pastoriza, Hubaux, "Efficient bootstrapping for approximate
+// homomorphic encryption with non-sparse keys", Eurocrypt 2021, §6): with plaintexts encoded over Q ∪ P as well,
+// the baby rotations stay in the extended basis as P·rot_b(x) + noise (the inner product of the one decomposition
+// with each Galois key, no ModDown), every giant's sum Σ pt ⊙ baby is formed there, and the giant rotations also
+// deliver P·(...) into one extended accumulator. ModDown then runs once per giant (to decompose its sum) and once at
+// the end, instead of once per rotation; the rounding of ModDown also comes after the plaintext products instead of
+// being multiplied by them.
+Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vector<long>& babies,
+                                             const std::vector<LtGiant>& giants, const EvalKeys& ek) const {
+  const size_t N = rc.N;
+  const int nq = x.level + 1, K = rc.K, nl = nq + K;
+  const double pt_scale = giants[0].terms[0].pt->scale;
+  auto key_of = [&](u64 g) -> const SwitchKey& {
+    auto it = ek.galois.find(g);
+    if (it == ek.galois.end()) throw HecErr("HEC5109", "no Galois key for element " + std::to_string(g));
+    return it->second;
+  };
+  // (P·c0 + u0, u1) permuted by σ_g, over Q ∪ P: the rotation of P·(c0, c1) before ModDown. u = nullptr: identity.
+  auto lift_rotate = [&](const RnsPoly& c0, RnsPoly* u0, RnsPoly* u1, const RnsPoly& c1, u64 g) {
+    Ciphertext r;
+    r.level = x.level;
+    r.c.emplace_back(N, nq, K);
+    r.c.emplace_back(N, nq, K);
+    const std::vector<uint32_t>* pm = g == 1 ? nullptr : &perm(g);
+    parallel_for((size_t)nl, [&](size_t li) {
+      const int l = (int)li;
+      u64 *o0 = r.c[0].limb(l), *o1 = r.c[1].limb(l);
+      if (l < nq) {
+        const u64 q = rc.primes[l], P = rc.P_mod(l), Pp = shoup_precomp(P, q);
+        if (pm == nullptr) {  // identity: (P·c0, P·c1)
+          shoup_vec(q, P, Pp, c0.limb(l), o0, N);
+          shoup_vec(q, P, Pp, c1.limb(l), o1, N);
+          return;
+        }
+        u64* d0 = u0->limb(l);
+        const u64* s0 = c0.limb(l);
+        for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], mulshoup(s0[k], P, Pp, q), q);
+      } else if (pm == nullptr) {  // P·c ≡ 0 mod the special primes
+        std::memset(o0, 0, N * sizeof(u64));
+        std::memset(o1, 0, N * sizeof(u64));
+        return;
+      }
+      const u64 *d0 = u0->limb(l), *d1 = u1->limb(l);
+      const uint32_t* p = pm->data();
+      for (size_t k = 0; k < N; k++) {
+        o0[k] = d0[p[k]];
+        o1[k] = d1[p[k]];
+      }
+    });
+    return r;
+  };
+
+  // Babies over Q ∪ P.
+  bool any = false;
+  for (long b : babies) any = any || galois_rot(b) != 1;
+  Decomposed dec;
+  if (any) dec = decompose(x.c[1]);
+  std::vector<Ciphertext> baby;
+  for (long b : babies) {
+    const u64 g = galois_rot(b);
+    if (g == 1) {
+      baby.push_back(lift_rotate(x.c[0], nullptr, nullptr, x.c[1], 1));
+      continue;
+    }
+    RnsPoly u0, u1;
+    ks_ip(dec, key_of(g), u0, u1);
+    baby.push_back(lift_rotate(x.c[0], &u0, &u1, x.c[1], g));
+  }
+
+  Ciphertext acc;
+  for (const auto& gi : giants) {
+    Ciphertext inner;
+    inner.level = x.level;
+    inner.c.emplace_back(N, nq, K);
+    inner.c.emplace_back(N, nq, K);
+    parallel_for((size_t)nl * 2, [&](size_t job) {
+      static thread_local std::vector<u64> tmp;
+      const int l = (int)(job / 2), part = (int)(job % 2);
+      std::vector<const u64*> a, b;
+      for (const auto& t : gi.terms) {
+        a.push_back(baby[t.baby].c[part].limb(l));
+        b.push_back(t.pt->m.limb(l));  // same level as x: the same limb layout over Q ∪ P
+      }
+      dot_many(rc.mod(rc.gidx(inner.c[part], l)), inner.c[part].limb(l), a, b, N, tmp);
+    });
+    const u64 g = galois_rot(gi.rot);
+    Ciphertext r;
+    if (g == 1) {
+      r = std::move(inner);
+    } else {
+      // The giant's sum back to Q (one ModDown), decomposed, switched, and delivered as P·rot(...) again.
+      RnsPoly c0 = rc.mod_down(inner.c[0]), c1 = rc.mod_down(inner.c[1]);
+      Decomposed d2 = decompose(c1);
+      RnsPoly u0, u1;
+      ks_ip(d2, key_of(g), u0, u1);
+      r = lift_rotate(c0, &u0, &u1, c1, g);
+    }
+    if (acc.c.empty()) {
+      acc = std::move(r);
+      continue;
+    }
+    parallel_for((size_t)nl * 2, [&](size_t job) {
+      const int l = (int)(job / 2), part = (int)(job % 2);
+      const u64 q = rc.mod(rc.gidx(acc.c[part], l)).q;
+      u64* d = acc.c[part].limb(l);
+      const u64* s = r.c[part].limb(l);
+      for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
+    });
+  }
+  Ciphertext out;
+  out.level = x.level;
+  out.scale = x.scale * pt_scale;
+  out.c.push_back(rc.mod_down(acc.c[0]));
+  out.c.push_back(rc.mod_down(acc.c[1]));
+  return out;
 }
 
 }  // namespace hec

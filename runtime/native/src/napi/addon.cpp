@@ -198,7 +198,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
   static Napi::Function Init(Napi::Env env) {
 #define M(name) InstanceMethod(#name, &Ctx::name)
     return DefineClass(env, "CkksContext",
-                       {M(encode), M(decode), M(genSecretKey), M(genPublicKey), M(genEvalKeys), M(encryptPk),
+                       {M(encode), M(encodeExt), M(decode), M(genSecretKey), M(genPublicKey), M(genEvalKeys), M(encryptPk),
                         M(encryptSk), M(decrypt), M(add), M(sub), M(negate), M(addPlain), M(mulPlain), M(addConst),
                         M(mulConst), M(mul), M(rescale), M(dropTo), M(levelDrop), M(rotate), M(rotateHoisted),
                         M(conjugate), M(modRaise), M(linearTransform), M(linComb), M(serialize), M(loadCiphertext), M(loadPlaintext),
@@ -223,7 +223,11 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
 
  private:
 #define BODY(...) return guard(info.Env(), [&]() -> Napi::Value { __VA_ARGS__ })
-  Napi::Value encode(const Napi::CallbackInfo& info) {
+  Napi::Value encode(const Napi::CallbackInfo& info) { return encode_impl(info, false); }
+  // encodeExt: the same plaintext with residues mod the special primes too (inputs to linearTransform's double
+  // hoisting); usable wherever a plaintext at its level is.
+  Napi::Value encodeExt(const Napi::CallbackInfo& info) { return encode_impl(info, true); }
+  Napi::Value encode_impl(const Napi::CallbackInfo& info, bool ext) {
     BODY({
       if (!info[0].IsTypedArray()) throw HecErr("HEC5110", "encode: re must be a Float64Array");
       auto re = info[0].As<Napi::Float64Array>();
@@ -240,7 +244,9 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
         s[i] = cplx(re[i], has_im ? im[i] : 0.0);
         if (!std::isfinite(s[i].real()) || !std::isfinite(s[i].imag())) throw HecErr("HEC5110", "encode: non-finite slot value");
       }
-      return wrap(info.Env(), cx->encode(s.data(), int_arg(info[2], "level"), num(info[3], "scale")));
+      const int level = int_arg(info[2], "level");
+      const double scale = num(info[3], "scale");
+      return wrap(info.Env(), ext ? cx->encode_ext(s.data(), level, scale) : cx->encode(s.data(), level, scale));
     });
   }
   Napi::Value decode(const Napi::CallbackInfo& info) {
