@@ -33,6 +33,13 @@ export interface CkksParamsLiteral {
   secretHammingWeight: number;
   /** Levels a bootstrap consumes from the top of the chain; 0 when the preset cannot bootstrap. */
   bootstrapLevels: number;
+  /**
+   * Sparse-secret encapsulation: > 0 makes every bootstrap switch its level-0 input to an ephemeral secret of this
+   * Hamming weight before ModRaise and back to the main secret after it (the key to the sparse secret exists only
+   * modulo q_0·P). ModRaise's overflow I then follows the small weight, which shortens EvalMod's interval and
+   * polynomial. 0 or absent: off.
+   */
+  bootstrapSparseWeight?: number;
   /** Only for TEST_INSECURE_* presets. */
   insecure?: boolean;
 }
@@ -132,6 +139,15 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
   if (lit.levels < 0) bad(`levels=${lit.levels} < 0`, 'use at least 0 levels');
   if (lit.dnum < 1 || lit.dnum > lit.levels + 1) bad(`dnum=${lit.dnum} outside 1..${lit.levels + 1}`, 'dnum counts key-switching digits over the Q primes');
   if (lit.bootstrapLevels > lit.levels) bad(`bootstrapLevels=${lit.bootstrapLevels} > levels=${lit.levels}`, 'a bootstrap cannot use more levels than exist');
+  const hs = lit.bootstrapSparseWeight ?? 0;
+  if (hs !== 0) {
+    const N = 2 ** lit.logN;
+    if (!Number.isInteger(hs) || hs < 0 || hs > N) bad(`bootstrapSparseWeight=${hs} outside 0..${N}`, 'use a small Hamming weight such as 32, or 0 for no encapsulation');
+    if (lit.bootstrapLevels <= 0) bad('bootstrapSparseWeight is set but the parameters cannot bootstrap', 'set bootstrapLevels or drop bootstrapSparseWeight');
+    if (lit.specialPrimeBits.length === 0) bad('sparse-secret encapsulation needs special primes (its keys switch modulo q_0·P)', 'add special primes');
+    const h = lit.secretHammingWeight > 0 ? lit.secretHammingWeight : N;
+    if (hs >= h) bad(`bootstrapSparseWeight=${hs} is not below the secret's Hamming weight ${lit.secretHammingWeight || 'N (dense)'}`, 'encapsulation only helps with a sparser ephemeral secret');
+  }
 
   // Scale primes top-down: q_ℓ is the prime nearest Δ_ℓ²/2^scaleBits, so Δ_{ℓ-1} = Δ_ℓ²/q_ℓ lands back within the
   // prime spacing (≈2^-18 relative) of 2^scaleBits at every level. Fixed "alternating" primes would let the relative

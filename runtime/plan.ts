@@ -39,6 +39,7 @@ export function paramsToAttr(p: CkksParams): AttrDict {
     scale_bits: p.scaleBits,
     secret_hamming_weight: p.secretHammingWeight,
     bootstrap_levels: p.bootstrapLevels,
+    ...((p.bootstrapSparseWeight ?? 0) > 0 ? { bootstrap_sparse_weight: p.bootstrapSparseWeight! } : {}),
     insecure: p.insecure === true,
     q: p.q.map(String),
     p: p.p.map(String),
@@ -66,6 +67,7 @@ export function paramsFromAttr(a: AttrDict): CkksParams {
     scaleBits: num('scale_bits'),
     secretHammingWeight: num('secret_hamming_weight'),
     bootstrapLevels: num('bootstrap_levels'),
+    ...(typeof a.bootstrap_sparse_weight === 'number' ? { bootstrapSparseWeight: a.bootstrap_sparse_weight } : {}),
     insecure: a.insecure === true,
   };
   const params = makeParams(lit);

@@ -20,6 +20,7 @@
  * Scales: every plaintext is encoded at the scale that makes the rescaled result canonical (Δ_{ℓ−1}·q_ℓ/scale(ct)),
  * so the only non-canonical ciphertexts are transient pre-rescale sums and x_hi.
  */
+import { HecError } from '../../ir/diagnostics.ts';
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
@@ -161,7 +162,10 @@ export function bootstrapPlan(params: CkksParams, variant: BootstrapVariant, opt
   const ctsLevels = Math.min(opts.ctsLevels ?? 3, logn);
   const stcLevels = Math.min(opts.stcLevels ?? 3, logn);
   const emDepth = params.bootstrapLevels - ctsLevels - stcLevels;
-  const h = params.secretHammingWeight > 0 ? params.secretHammingWeight : Math.round((4 * n) / 3);
+  // ModRaise's overflow I follows the secret the ciphertext is under at that moment: the ephemeral sparse one when
+  // the parameters encapsulate.
+  const h = (params.bootstrapSparseWeight ?? 0) > 0 ? params.bootstrapSparseWeight!
+    : params.secretHammingWeight > 0 ? params.secretHammingWeight : Math.round((4 * n) / 3);
   const K = kFromHammingWeight(h, params.logN, opts.failLog2 ?? 20);
   const cubic = opts.cubicCorrection ?? emDepth >= 9;
   const evalMod = planEvalMod(K + 1, emDepth, cubic);
@@ -240,7 +244,22 @@ function addBypass<C>(P: Prim<C>, plan: BootstrapPlan, y: C, dRe: C): C {
 export function runBootstrap<C>(P: Prim<C>, ct: C, plan: BootstrapPlan, keyPrefix = 'boot'): C {
   const params = P.params;
   const c0 = dropTo(P, ct, 0);
-  let cur = P.modRaise(c0);
+  let cur: C;
+  if ((params.bootstrapSparseWeight ?? 0) > 0) {
+    // Sparse-secret encapsulation: ModRaise under the ephemeral sparse secret (small I), then back to the main one.
+    if (P.toSparse === undefined || P.fromSparse === undefined) {
+      throw new HecError('HEC5105', `parameters '${params.name}' bootstrap with sparse-secret encapsulation, but this backend offers no sparse-secret key switch`, {
+        fix: 'use a backend with encapsulation keys (cpu), or parameters without bootstrapSparseWeight',
+      });
+    }
+    const s0 = P.toSparse(c0);
+    const raised = P.modRaise(s0);
+    P.free(s0);
+    cur = P.fromSparse(raised);
+    P.free(raised);
+  } else {
+    cur = P.modRaise(c0);
+  }
   if (c0 !== ct) P.free(c0);
   // The plan's matrices assume q_0/scale = R exactly; a label off by δ would shift every I by δ·I. mulConst by 1 at
   // a scale ≈ 1 only relabels (the constant rounds to 1), making the message (1 + δ)·m instead: harmless.

@@ -47,7 +47,8 @@ export class PlainPrim implements Prim<PlainCt> {
   constructor(readonly params: CkksParams, private readonly opts: PlainOptions = {}) {
     this.n = params.slots;
     const N = 2 * this.n;
-    this.h = opts.hammingWeight ?? (params.secretHammingWeight > 0 ? params.secretHammingWeight : Math.round((2 * N) / 3));
+    const hs = params.bootstrapSparseWeight ?? 0;
+    this.h = opts.hammingWeight ?? (hs > 0 ? hs : params.secretHammingWeight > 0 ? params.secretHammingWeight : Math.round((2 * N) / 3));
     this.rand = rng(opts.seed ?? 1);
   }
 
@@ -208,6 +209,19 @@ export class PlainPrim implements Prim<PlainCt> {
     const sd = Math.sqrt((this.h + 1) / 12);
     for (let k = 0; k < m.length; k++) m[k]! += R * Math.round(sd * this.gauss());
     return { v: coeffsToSlots(m), level: this.params.levels, scale: a.scale };
+  }
+
+  /** Key switches to and from the ephemeral sparse secret: the value is unchanged, plus key-switching rounding. */
+  toSparse(a: PlainCt): PlainCt {
+    if (a.level !== 0) throw new Error(`toSparse: level ${a.level} ≠ 0`);
+    const v = cclone(a.v);
+    this.addNoise(v, this.roundingStd(a.scale), 'ks');
+    return { v, level: a.level, scale: a.scale };
+  }
+  fromSparse(a: PlainCt): PlainCt {
+    const v = cclone(a.v);
+    this.addNoise(v, this.roundingStd(a.scale), 'ks');
+    return { v, level: a.level, scale: a.scale };
   }
 
   free(_a: PlainCt): void {}

@@ -33,6 +33,12 @@ export interface Prim<C> {
   /** Level-0 ciphertext → top level; the slots now hold m + (q_0/scale)·I for an integer polynomial I. */
   modRaise(a: C): C;
   /**
+   * Sparse-secret encapsulation (params.bootstrapSparseWeight > 0): key-switch a level-0 ciphertext to the ephemeral
+   * sparse secret, and a (ModRaised, top-level) ciphertext back to the main secret. Level and scale unchanged.
+   */
+  toSparse?(a: C): C;
+  fromSparse?(a: C): C;
+  /**
    * Optional fused form of applyLinearTransform for one plaintext scale (the engine's hoisted baby-step giant-step
    * product): the same value as the generic mulDiag/add/rotate sequence, pre-rescale. `key` prefixes the diagonals'
    * cache keys as `${key}/${giant}/${term}`, matching mulDiag's.

@@ -124,6 +124,8 @@ class CkksContext {
   Ciphertext rotate(const Ciphertext& a, long k, const EvalKeys& ek) const;
   std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<long>& ks, const EvalKeys& ek) const;
   Ciphertext conjugate(const Ciphertext& a, const EvalKeys& ek) const;
+  // Switch a ciphertext to the key's target secret (level and scale unchanged); the key must cover a's level.
+  Ciphertext key_switch(const Ciphertext& a, const SwitchKey& key) const;
   Ciphertext mod_raise(const Ciphertext& a) const;
   // Σ_g rot_g(Σ_t pt ⊙ rot_{babies[t.baby]}(x)): hoisted babies, fused multiply-accumulate (lintrans.cpp). Result at
   // x's level, scale x.scale·pt.scale (not rescaled).

@@ -61,12 +61,18 @@ void CkksContext::ks_ip(const Decomposed& dec, const SwitchKey& key, RnsPoly& ac
   const int nq = dec.level + 1, K = rc.K, nl = nq + K;
   const size_t nd = dec.d.size();
   if (key.b.size() < nd) throw HecErr("HEC5108", "switching key has too few digits for these parameters");
+  // A key may cover fewer Q primes than the chain (the encapsulation key to the sparse secret exists only modulo
+  // q_0·P); it serves every level up to its own.
+  const int key_nq = key.b[0].nq;
+  if (nq > key_nq)
+    throw HecErr("HEC5109", "switching key covers levels 0.." + std::to_string(key_nq - 1) + ", the ciphertext is at level " +
+                                std::to_string(nq - 1));
   acc0 = RnsPoly(N, nq, K);
   acc1 = RnsPoly(N, nq, K);
   parallel_for((size_t)nl, [&](size_t li) {
     const int l = (int)li;
     const int g = rc.gidx(acc0, l);
-    const int kl = l < nq ? l : rc.L + 1 + (l - nq);  // limb index inside the key (over Q_L ∪ P)
+    const int kl = l < nq ? l : key_nq + (l - nq);  // limb index inside the key (over its Q limbs ∪ P)
     const Modulus& m = rc.mod(g);
     u64 *d0 = acc0.limb(l), *d1 = acc1.limb(l);
     std::vector<const u64*> xs(nd), kbs(nd), kas(nd);
@@ -177,6 +183,28 @@ std::vector<Ciphertext> CkksContext::rotate_hoisted(const Ciphertext& a, const s
     }
   }
   return out;
+}
+
+Ciphertext CkksContext::key_switch(const Ciphertext& a, const SwitchKey& key) const {
+  check_pair("keySwitch", a, a.level, a.scale);
+  const size_t N = rc.N;
+  const int nq = a.level + 1;
+  Decomposed dec = decompose(a.c[1]);
+  RnsPoly u0, u1;
+  ks_inner(dec, key, u0, u1);
+  parallel_for((size_t)nq, [&](size_t li) {
+    const int l = (int)li;
+    const u64 q = rc.primes[l];
+    u64* d = u0.limb(l);
+    const u64* x = a.c[0].limb(l);
+    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], x[k], q);
+  });
+  Ciphertext r;
+  r.level = a.level;
+  r.scale = a.scale;
+  r.c.push_back(std::move(u0));
+  r.c.push_back(std::move(u1));
+  return r;
 }
 
 Ciphertext CkksContext::conjugate(const Ciphertext& a, const EvalKeys& ek) const {
