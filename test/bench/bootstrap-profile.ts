@@ -43,9 +43,11 @@ for (let r = 0; r < Number(process.env.RUNS ?? 2); r++) {
   prof.clear();
   const t = performance.now();
   const c = process.cpuUsage();
+  const f0 = process.resourceUsage().minorPageFault;
   const out = runBootstrap(proxy, ct, plan);
   const d = process.cpuUsage(c);
-  console.log(`run ${r}: ${(performance.now() - t).toFixed(0)} ms wall, ${((d.user + d.system) / 1000).toFixed(0)} ms cpu`);
+  const faults = process.resourceUsage().minorPageFault - f0;
+  console.log(`run ${r}: ${(performance.now() - t).toFixed(0)} ms wall, ${((d.user + d.system) / 1000).toFixed(0)} ms cpu (${(d.system / 1000).toFixed(0)} ms system), ${faults} page faults`);
   server.free(out);
 }
 for (const [k, v] of [...prof.entries()].sort((a, b) => b[1].ms - a[1].ms)) console.log(k.padEnd(14), String(v.n).padStart(5), v.ms.toFixed(1).padStart(9), 'ms');

@@ -15,25 +15,55 @@
 namespace hec {
 
 namespace {
-// out = Σ_t a[t]·b[t] mod q over n coefficients for any number of terms (chunks of kMac52Terms, partial sums added).
-void dot_many(const Modulus& m, u64* out, const std::vector<const u64*>& a, const std::vector<const u64*>& b, size_t n,
-              std::vector<u64>& tmp) {
-  const size_t T = a.size();
-  if (T == 0) {
-    std::memset(out, 0, n * sizeof(u64));
-    return;
+// The giants' inner sums Σ_t pt_t ⊙ baby_{t.baby}, all giants in one pass over (limb, block of coefficients): a
+// block of every baby stays in cache while each giant's terms read it, so babies come from memory once instead of
+// once per giant; each plaintext block is read once for both ciphertext parts (dot2: shared multiplier). `nl` limbs
+// (Q, then P limbs when the babies and plaintexts carry them).
+std::vector<Ciphertext> giant_sums(const RnsContext& rc, const std::vector<const Ciphertext*>& baby,
+                                   const std::vector<LtGiant>& giants, int level, int np, double scale) {
+  const size_t N = rc.N;
+  const int nq = level + 1, nl = nq + np;
+  std::vector<Ciphertext> out(giants.size());
+  for (auto& c : out) {
+    c.level = level;
+    c.scale = scale;
+    c.c.emplace_back(N, nq, np);
+    c.c.emplace_back(N, nq, np);
   }
-  for (size_t t0 = 0; t0 < T; t0 += kMac52Terms) {
-    const int cnt = (int)std::min(kMac52Terms, T - t0);
-    u64* dst = out;
-    if (t0 > 0) {
-      if (tmp.size() < n) tmp.resize(n);
-      dst = tmp.data();
+  constexpr size_t B = 2048;  // coefficients per block: 16 KB per limb block
+  const size_t nblk = (N + B - 1) / B;
+  parallel_for((size_t)nl * nblk, [&](size_t job) {
+    const int l = (int)(job / nblk);
+    const size_t c0 = (job % nblk) * B, len = std::min(B, N - c0);
+    const Modulus& m = rc.mod(rc.gidx(out[0].c[0], l));
+    std::vector<const u64*> x, k0, k1;
+    for (size_t g = 0; g < giants.size(); g++) {
+      x.clear();
+      k0.clear();
+      k1.clear();
+      for (const auto& t : giants[g].terms) {
+        x.push_back(t.pt->m.limb(l) + c0);  // same level as the babies: the same limb layout over Q (∪ P)
+        k0.push_back(baby[t.baby]->c[0].limb(l) + c0);
+        k1.push_back(baby[t.baby]->c[1].limb(l) + c0);
+      }
+      u64 *o0 = out[g].c[0].limb(l) + c0, *o1 = out[g].c[1].limb(l) + c0;
+      if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), x.data(), k0.data(), k1.data(), x.size(), o0, o1, len);
+      else dot2_64(m.q, x.data(), k0.data(), k1.data(), x.size(), o0, o1, len);
     }
-    dot_mod(m, dst, a.data() + t0, b.data() + t0, cnt, n);
-    if (t0 > 0)
-      for (size_t k = 0; k < n; k++) out[k] = addmod(out[k], dst[k], m.q);
-  }
+  });
+  return out;
+}
+
+void add_into(const RnsContext& rc, Ciphertext& acc, const Ciphertext& r) {
+  const size_t N = rc.N;
+  const int nl = acc.c[0].limbs();
+  parallel_for((size_t)nl * 2, [&](size_t job) {
+    const int l = (int)(job / 2), part = (int)(job % 2);
+    const u64 q = rc.mod(rc.gidx(acc.c[part], l)).q;
+    u64* d = acc.c[part].limb(l);
+    const u64* s = r.c[part].limb(l);
+    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
+  });
 }
 }  // namespace
 
@@ -68,37 +98,13 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
   std::vector<const Ciphertext*> baby(babies.size());
   for (size_t i = 0, r = 0; i < babies.size(); i++) baby[i] = galois_rot(babies[i]) == 1 ? &x : &rotated[r++];
 
-  const size_t N = rc.N;
-  const int nq = x.level + 1;
+  std::vector<Ciphertext> inner = giant_sums(rc, baby, giants, x.level, 0, x.scale * pt_scale);
   Ciphertext acc;
-  for (const auto& g : giants) {
-    Ciphertext inner;
-    inner.level = x.level;
-    inner.scale = x.scale * pt_scale;
-    inner.c.emplace_back(N, nq, 0);
-    inner.c.emplace_back(N, nq, 0);
-    parallel_for((size_t)nq * 2, [&](size_t job) {
-      static thread_local std::vector<u64> tmp;
-      const int l = (int)(job / 2), part = (int)(job % 2);
-      std::vector<const u64*> a, b;
-      for (const auto& t : g.terms) {
-        a.push_back(baby[t.baby]->c[part].limb(l));
-        b.push_back(t.pt->m.limb(l));
-      }
-      dot_many(rc.mod(l), inner.c[part].limb(l), a, b, N, tmp);
-    });
-    Ciphertext r = galois_rot(g.rot) == 1 ? std::move(inner) : rotate(inner, g.rot, ek);
-    if (acc.c.empty()) {
-      acc = std::move(r);
-      continue;
-    }
-    parallel_for((size_t)nq * 2, [&](size_t job) {
-      const int l = (int)(job / 2), part = (int)(job % 2);
-      const u64 q = rc.primes[l];
-      u64* d = acc.c[part].limb(l);
-      const u64* s = r.c[part].limb(l);
-      for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
-    });
+  for (size_t gi = 0; gi < giants.size(); gi++) {
+    Ciphertext r = galois_rot(giants[gi].rot) == 1 ? std::move(inner[gi]) : rotate(inner[gi], giants[gi].rot, ek);
+    inner[gi] = Ciphertext();
+    if (acc.c.empty()) acc = std::move(r);
+    else add_into(rc, acc, r);
   }
   return acc;
 }
@@ -185,9 +191,11 @@ Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vec
           shoup_vec(q, P, Pp, c1.limb(l), o1, N);
           return;
         }
+        static thread_local std::vector<u64> pc;
+        if (pc.size() < N) pc.resize(N);
+        shoup_vec(q, P, Pp, c0.limb(l), pc.data(), N);
         u64* d0 = u0->limb(l);
-        const u64* s0 = c0.limb(l);
-        for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], mulshoup(s0[k], P, Pp, q), q);
+        for (size_t k = 0; k < N; k++) d0[k] = addmod(d0[k], pc[k], q);
       } else if (pm == nullptr) {  // P·c ≡ 0 mod the special primes
         std::memset(o0, 0, N * sizeof(u64));
         std::memset(o1, 0, N * sizeof(u64));
@@ -220,45 +228,27 @@ Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vec
     baby.push_back(lift_rotate(x.c[0], &u0, &u1, x.c[1], g));
   }
 
+  std::vector<const Ciphertext*> bp;
+  for (const auto& b : baby) bp.push_back(&b);
+  std::vector<Ciphertext> inner = giant_sums(rc, bp, giants, x.level, K, 1.0);
+  baby.clear();
   Ciphertext acc;
-  for (const auto& gi : giants) {
-    Ciphertext inner;
-    inner.level = x.level;
-    inner.c.emplace_back(N, nq, K);
-    inner.c.emplace_back(N, nq, K);
-    parallel_for((size_t)nl * 2, [&](size_t job) {
-      static thread_local std::vector<u64> tmp;
-      const int l = (int)(job / 2), part = (int)(job % 2);
-      std::vector<const u64*> a, b;
-      for (const auto& t : gi.terms) {
-        a.push_back(baby[t.baby].c[part].limb(l));
-        b.push_back(t.pt->m.limb(l));  // same level as x: the same limb layout over Q ∪ P
-      }
-      dot_many(rc.mod(rc.gidx(inner.c[part], l)), inner.c[part].limb(l), a, b, N, tmp);
-    });
-    const u64 g = galois_rot(gi.rot);
+  for (size_t i = 0; i < giants.size(); i++) {
+    const u64 g = galois_rot(giants[i].rot);
     Ciphertext r;
     if (g == 1) {
-      r = std::move(inner);
+      r = std::move(inner[i]);
     } else {
       // The giant's sum back to Q (one ModDown), decomposed, switched, and delivered as P·rot(...) again.
-      RnsPoly c0 = rc.mod_down(inner.c[0]), c1 = rc.mod_down(inner.c[1]);
+      RnsPoly c0 = rc.mod_down(inner[i].c[0]), c1 = rc.mod_down(inner[i].c[1]);
+      inner[i] = Ciphertext();
       Decomposed d2 = decompose(c1);
       RnsPoly u0, u1;
       ks_ip(d2, key_of(g), u0, u1);
       r = lift_rotate(c0, &u0, &u1, c1, g);
     }
-    if (acc.c.empty()) {
-      acc = std::move(r);
-      continue;
-    }
-    parallel_for((size_t)nl * 2, [&](size_t job) {
-      const int l = (int)(job / 2), part = (int)(job % 2);
-      const u64 q = rc.mod(rc.gidx(acc.c[part], l)).q;
-      u64* d = acc.c[part].limb(l);
-      const u64* s = r.c[part].limb(l);
-      for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
-    });
+    if (acc.c.empty()) acc = std::move(r);
+    else add_into(rc, acc, r);
   }
   Ciphertext out;
   out.level = x.level;

@@ -186,8 +186,11 @@ void RnsContext::apply_conv(const BaseConv& c, const u64* const* in, u64* const*
 RnsPoly RnsContext::rescale(const RnsPoly& a) const {
   const int l = a.nq - 1;
   if (l < 1 || a.np != 0) throw HecErr("HEC5103", "cannot rescale a level-0 ciphertext");
-  std::vector<u64> last(a.limb(l), a.limb(l) + N);
-  tab[l]->inverse(last.data());
+  // Scratch from the polynomial pool (a std::vector of 2^16 words would be a fresh mmap, page-faulted, every call).
+  RnsPoly lastp(N, 1, 0);
+  u64* last = lastp.limb(0);
+  std::memcpy(last, a.limb(l), N * sizeof(u64));
+  tab[l]->inverse(last);
   const u64 ql = primes[l], half = ql >> 1;
   for (size_t n = 0; n < N; n++) last[n] = csub(last[n] + half, ql);  // round, not floor
   RnsPoly out(N, l, 0);
@@ -197,7 +200,7 @@ RnsPoly RnsContext::rescale(const RnsPoly& a) const {
     const u64 half_i = m.reduce(half);
     const u64 inv = m.inv(m.reduce(ql)), invp = shoup_precomp(inv, qi);
     u64* t = out.limb((int)i);
-    reduce_sub_vec(qi, m.r1, half_i, last.data(), t, N);  // (x mod q_i) − [half]_{q_i}
+    reduce_sub_vec(qi, m.r1, half_i, last, t, N);  // (x mod q_i) − [half]_{q_i}
     tab[i]->forward(t);
     sub_shoup_vec(qi, inv, invp, a.limb((int)i), t, t, N);
   });
