@@ -41,8 +41,6 @@ export interface NativeContext {
   beginEvalKeys(manifest: Uint8Array): NativeObject;
   addEvalKeyPart(evk: NativeObject, part: Uint8Array): void;
   finishEvalKeys(evk: NativeObject): void;
-  /** Test hook: n residues mod q from ChaCha20(seed, nonce words) by the engine's rejection rule (q a decimal string). */
-  expandUniform(seed: Uint8Array, nonce: [number, number, number], q: [string], n: number): BigUint64Array;
   encryptPk(pk: NativeObject, pt: NativeObject): NativeObject;
   encryptSk(sk: NativeObject, pt: NativeObject): NativeObject;
   decrypt(sk: NativeObject, ct: NativeObject): NativeObject;
@@ -91,6 +89,8 @@ export interface CpuNative {
   setIfma(on: boolean): boolean;
   /** Test hook: ChaCha20 keystream (RFC 8439) of (key 32 B, nonce 12 B) from block `counter`, `length` bytes. */
   chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, length: number): Uint8Array;
+  /** Test hook: n residues mod q from ChaCha20(seed, nonce words) by the engine's rejection rule (q a decimal string). */
+  expandUniform(seed: Uint8Array, nonce: [number, number, number], q: [string], n: number): BigUint64Array;
   engineVersion: number;
 }
 

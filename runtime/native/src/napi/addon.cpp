@@ -234,7 +234,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                         M(loadPlaintext), M(loadSecretKey), M(loadPublicKey), M(paramsBytes), M(benchNtt),
                         M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
                         M(primeCount), M(evalKeyManifest), M(genEvalKeyPart), M(evalKeyPartBytes), M(beginEvalKeys),
-                        M(addEvalKeyPart), M(finishEvalKeys), M(expandUniform)});
+                        M(addEvalKeyPart), M(finishEvalKeys)});
 #undef M
   }
   std::unique_ptr<CkksContext> cx;
@@ -356,28 +356,6 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
     BODY({
       cx->finish_evk(evk_loading(info[0]));
       return info.Env().Undefined();
-    });
-  }
-  // Test hook: n residues mod q expanded from (seed, nonce words) exactly as key loading does (SeededPrg::uniform_mod).
-  Napi::Value expandUniform(const Napi::CallbackInfo& info) {
-    BODY({
-      Seed s = seed_arg(info[0], "seed");
-      if (!info[1].IsArray() || info[1].As<Napi::Array>().Length() != 3) throw HecErr("HEC5110", "expandUniform: nonce must be 3 words");
-      Napi::Array na = info[1].As<Napi::Array>();
-      uint32_t nn[3];
-      for (uint32_t i = 0; i < 3; i++) {
-        double d = num(na.Get(i), "nonce word");
-        if (d < 0 || d > 4294967295.0 || d != std::floor(d)) throw HecErr("HEC5110", "expandUniform: nonce words are u32");
-        nn[i] = (uint32_t)d;
-      }
-      std::vector<u64> q = primes_arg(info[2], "q");
-      if (q.size() != 1) throw HecErr("HEC5110", "expandUniform: q must be one decimal string in an array");
-      int n = int_arg(info[3], "n");
-      if (n < 0 || n > (1 << 24)) throw HecErr("HEC5110", "expandUniform: n outside 0..2^24");
-      SeededPrg prg(s.data(), nn[0], nn[1], nn[2]);
-      auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), (size_t)n, napi_biguint64_array);
-      prg.uniform_mod(out.Data(), (size_t)n, q[0]);
-      return out;
     });
   }
   Napi::Value encryptPk(const Napi::CallbackInfo& info) {
@@ -605,6 +583,29 @@ Napi::Value ChaCha20(const Napi::CallbackInfo& info) {
   });
 }
 
+// Test hook: n residues mod q expanded from (seed, nonce words) exactly as key loading does (SeededPrg::uniform_mod).
+Napi::Value ExpandUniform(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Seed s = seed_arg(info[0], "seed");
+    if (!info[1].IsArray() || info[1].As<Napi::Array>().Length() != 3) throw HecErr("HEC5110", "expandUniform: nonce must be 3 words");
+    Napi::Array na = info[1].As<Napi::Array>();
+    uint32_t nn[3];
+    for (uint32_t i = 0; i < 3; i++) {
+      double d = num(na.Get(i), "nonce word");
+      if (d < 0 || d > 4294967295.0 || d != std::floor(d)) throw HecErr("HEC5110", "expandUniform: nonce words are u32");
+      nn[i] = (uint32_t)d;
+    }
+    std::vector<u64> q = primes_arg(info[2], "q");
+    if (q.size() != 1 || q[0] < 2) throw HecErr("HEC5110", "expandUniform: q must be one decimal string ≥ 2 in an array");
+    int n = int_arg(info[3], "n");
+    if (n < 0 || n > (1 << 24)) throw HecErr("HEC5110", "expandUniform: n outside 0..2^24");
+    SeededPrg prg(s.data(), nn[0], nn[1], nn[2]);
+    auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), (size_t)n, napi_biguint64_array);
+    prg.uniform_mod(out.Data(), (size_t)n, q[0]);
+    return out;
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     ThreadPool::instance().set_threads(int_arg(info[0], "threads"));
@@ -630,6 +631,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ifmaAvailable", Napi::Function::New(env, IfmaAvailable));
   exports.Set("setIfma", Napi::Function::New(env, SetIfma));
   exports.Set("chacha20", Napi::Function::New(env, ChaCha20));
+  exports.Set("expandUniform", Napi::Function::New(env, ExpandUniform));
   exports.Set("engineVersion", Napi::Number::New(env, 2));
   return exports;
 }
