@@ -54,7 +54,7 @@ class SeededPrg {
 
  private:
   uint32_t key_[8], nonce_[3], counter_ = 0;
-  uint8_t buf_[512];
+  uint8_t buf_[1024];  // 16 ChaCha20 blocks
   size_t pos_ = sizeof buf_;
   void refill();
 };
