@@ -194,13 +194,13 @@ std::pair<const uint8_t*, size_t> bytes_arg(const Napi::Value& v) {
   Napi::Uint8Array u = v.As<Napi::Uint8Array>();
   return {u.Data(), u.ByteLength()};
 }
-// Hands the vector's memory to JS without a copy (key parts are ~10^8 bytes): the ArrayBuffer owns it and frees it
-// when collected.
-Napi::Value to_bytes(Napi::Env env, std::vector<uint8_t>&& b) {
-  auto* v = new std::vector<uint8_t>(std::move(b));
-  const size_t n = v->size();
-  auto ab = Napi::ArrayBuffer::New(env, v->data(), n, [](Napi::Env, void*, std::vector<uint8_t>* h) { delete h; }, v);
-  return Napi::Uint8Array::New(env, n, ab, 0);
+// Copies into a V8-owned buffer. (Handing the vector over as an external ArrayBuffer would save the copy, but its
+// finalizer only runs on a later macrotask, so a loop of awaited key parts — microtasks only — kept every part's
+// ~80 MB alive until the loop ended.)
+Napi::Value to_bytes(Napi::Env env, const std::vector<uint8_t>& b) {
+  auto out = Napi::Uint8Array::New(env, b.size());
+  std::memcpy(out.Data(), b.data(), b.size());
+  return out;
 }
 std::vector<u64> galois_of(CkksContext& cx, const Napi::Value& rotations, bool conj) {
   std::vector<u64> gal;
@@ -579,7 +579,7 @@ Napi::Value ChaCha20(const Napi::CallbackInfo& info) {
     if (len < 0 || len > (double)(1 << 26) || len != std::floor(len)) throw HecErr("HEC5110", "chacha20: length outside 0..2^26");
     std::vector<uint8_t> out((size_t)len);
     chacha20_stream(key.data(), nonce.first, (uint32_t)ctr, out.data(), out.size());
-    return to_bytes(info.Env(), std::move(out));
+    return to_bytes(info.Env(), out);
   });
 }
 
