@@ -53,7 +53,7 @@ describe.skipIf(loadCpuNative() === null || process.env.HEC_SLOW !== '1')('N16_B
       expect(largest).toBeLessThan(100e6); // one seeded switching key ≈ 78.6 MB
       expect(bytes / loadedBytes).toBeLessThan(0.55); // seed compression
       // Holding every serialized part as well as the loaded keys would need ≥ loaded + transferred bytes; streaming
-      // keeps a few parts in flight (measured: loaded + 0.36 GB on 2026-11-24). Allow a quarter of the parts.
+      // keeps a few parts in flight (measured: loaded + 0.36 GB on 2026-11-23). Allow a quarter of the parts.
       expect(peak - rssBefore).toBeLessThan(loadedBytes + 0.25 * bytes);
 
       // The keys that crossed work: a plan rotation, mul (relinearisation) and conjugation against plain values.
