@@ -66,6 +66,10 @@ class Obj : public Napi::ObjectWrap<Obj> {
     ext_bytes = bytes;
     Napi::MemoryManagement::AdjustExternalMemory(Env(), bytes);
   }
+  void account_more(int64_t bytes) {  // keys growing part by part
+    ext_bytes += bytes;
+    Napi::MemoryManagement::AdjustExternalMemory(Env(), bytes);
+  }
 
  private:
   Napi::Value Free(const Napi::CallbackInfo& info) {
@@ -348,7 +352,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       Obj* w = unwrap(info[0], "evaluation keys");
       const int64_t digits = (cx->L() + cx->alpha) / cx->alpha;  // ceil((L+1)/α)
       const int64_t key_bytes = 2 * digits * (int64_t)cx->N() * (cx->L() + 1 + cx->rc.K) * 8;
-      w->account(w->ext_bytes + key_bytes);
+      w->account_more(key_bytes);
       return info.Env().Undefined();
     });
   }
