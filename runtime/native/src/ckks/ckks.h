@@ -63,7 +63,8 @@ struct SwitchKey {
 };
 // Evaluation keys travel as parts (runtime/backend.ts EvaluationKeys), so that no single buffer holds them all:
 // part 0 is this manifest (a random key-set id and the switching keys in order), part i ≥ 1 is switching key
-// keys[i-1] with its own header (set id, index, count). Key id 0 is relinearisation, any other id a Galois element.
+// keys[i-1] with its own header (set id, index, count). Key id 0 is relinearisation, an odd id < 2N a Galois
+// element; other ids are reserved for further key kinds (loaders refuse them today).
 struct KeyManifest {
   u64 set_id = 0;
   std::vector<u64> keys;
