@@ -1,7 +1,7 @@
 /**
  * Slow tier (HEC_SLOW=1): a DecodeSession at the secure N16_BOOT preset on the `cpu` engine — the tiny-mha plan
- * compiled for N16_BOOT needs 44 rotation keys + relinearisation + conjugation (its bootstrap's 38 rotations among
- * them), ≈ 7.2 GB of loaded keys, which one Uint8Array (≤ 4 GiB) could never carry. The keys stream from client to
+ * compiled for N16_BOOT needs 54 rotation keys + relinearisation + conjugation (its bootstrap's rotations among
+ * them), ≈ 8.8 GB of loaded keys, which one Uint8Array (≤ 4 GiB) could never carry. The keys stream from client to
  * server one seeded switching key at a time; the test reports key bytes and peak memory, and checks that the keys
  * that crossed compute (a plan rotation, mul and conjugation decrypt correctly) and that no more than a few parts
  * were ever held at once (peak RSS well below loaded keys + all serialized parts).
@@ -53,7 +53,7 @@ describe.skipIf(loadCpuNative() === null || process.env.HEC_SLOW !== '1')('N16_B
       expect(largest).toBeLessThan(100e6); // one seeded switching key ≈ 78.6 MB
       expect(bytes / loadedBytes).toBeLessThan(0.55); // seed compression
       // Holding every serialized part as well as the loaded keys would need ≥ loaded + transferred bytes; streaming
-      // keeps a few parts in flight (measured: loaded + 0.36 GB on 2026-11-23). Allow a quarter of the parts.
+      // keeps a few parts in flight (measured 2026-11-23: loaded + 0.38 GB of 4.4 GB of parts). Allow a quarter.
       expect(peak - rssBefore).toBeLessThan(loadedBytes + 0.25 * bytes);
 
       // The keys that crossed work: a plan rotation, mul (relinearisation) and conjugation against plain values.
