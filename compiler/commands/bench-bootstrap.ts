@@ -10,8 +10,8 @@
  *
  * Keys take the real client → server path: the client streams its evaluation keys (manifest + one seeded part per
  * switching key, runtime/backend.ts EvaluationKeys) and the server loads them one at a time, so neither side holds
- * all serialized keys. keys_bytes = bytes that crossed (N16_BOOT: 38 rotations + relinearisation + conjugation,
- * ≈ 78.6 MB each, ≈ 3.1 GB), keys_loaded_bytes = the server's expanded keys (twice that: `a` regenerated from seeds),
+ * all serialized keys. keys_bytes = bytes that crossed (N16_BOOT: 46 rotations + relinearisation + conjugation,
+ * ≈ 78.6 MB each, 3.77 GB), keys_loaded_bytes = the server's expanded keys (twice that: `a` regenerated from seeds),
  * keys_ms = generation + transfer + loading, peak_rss_bytes = this process's peak resident memory so far.
  */
 import type { CkksParams } from '../../ir/params.ts';
