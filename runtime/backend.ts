@@ -3,7 +3,8 @@
  *
  * Roles are separate objects. A `ClientContext` owns the secret key (generated from the OS CSPRNG), encrypts and
  * decrypts, and exports the *evaluation* keys; a `ServerContext` is built from parameters plus evaluation keys alone
- * and runs the plan's ops. Ciphertexts cross between roles only as bytes (`serialize`/`deserialize`).
+ * and runs the plan's ops. Ciphertexts cross between roles only as bytes (`serialize`/`deserialize`); evaluation keys
+ * cross as a stream of parts (`EvaluationKeys`), because at secure parameters they total gigabytes.
  *
  * Value semantics (the same for every backend; `sim` is the living definition):
  * - A ciphertext encrypts `slots` complex numbers at a level ℓ and a scale (see ir/params.ts for canonical scales).
@@ -43,9 +44,30 @@ export interface KeyRequest {
   bootstrap: boolean;
 }
 
-/** Serialized evaluation keys (public key material only). */
+/**
+ * Serialized evaluation keys (public key material only), as a sequence of parts: part 0 describes the key set (its
+ * random id and which keys follow), every further part is one switching key with its own header (key-set id, index,
+ * count, checksum). A part is at most one switching key (≈ 80 MB seeded at N16_BOOT), far below the 4 GiB limit of
+ * one Uint8Array, and the whole set (≈ 6 GB for a bootstrap) never has to exist in one place:
+ * - the client produces parts lazily: each is generated when the consumer asks for it and can be dropped after use;
+ * - the server consumes them one at a time (`Backend.createServer` iterates `parts()` once);
+ * - writers (files, sockets) can persist them one by one (runtime/key-parts.ts writes a directory of parts).
+ * Parts must be passed exactly once and in order: missing, repeated, reordered or foreign parts are HEC5113, corrupt
+ * bytes HEC5108.
+ */
 export interface EvaluationKeys {
-  bytes: Uint8Array;
+  /** Number of parts `parts()` yields (≥ 1: part 0 is always there). */
+  readonly count: number;
+  /**
+   * Total bytes of all parts, for planning memory, disk and progress: exact where the producer knows it (cpu, sim,
+   * parts in memory or on disk), an estimate from the parameters otherwise (seal).
+   */
+  readonly byteLength: number;
+  /**
+   * The parts in order. Each call starts a new pass over the same key set; a client may generate fresh key material
+   * on every pass (valid keys for the same secret key either way), so one pass is what a server should consume.
+   */
+  parts(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 export interface ClientContext {

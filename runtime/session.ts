@@ -13,12 +13,18 @@ import { isAttrDict } from '../ir/types.ts';
 import type { Backend, Ciphertext, ClientContext, KeyRequest, ServerContext } from './backend.ts';
 import { installBootstrap } from './bootstrap/index.ts';
 import { StepExecutor, type ExecutorOptions } from './executor.ts';
+import { observeKeyParts } from './key-parts.ts';
 import type { Plan } from './plan.ts';
 
 export function keyRequestOf(plan: Plan): KeyRequest {
   const k = plan.module.attrs.keys;
   if (!isAttrDict(k)) throw new HecError('HEC5003', 'plan has no keys header');
   return { relinearize: k.relinearize === true, conjugate: k.conjugate === true, bootstrap: k.bootstrap === true, rotations: (k.rotations as number[]) ?? [] };
+}
+
+export interface SessionOptions extends ExecutorOptions {
+  /** Called as each evaluation-key part reaches the server (index 0..count-1, its size in bytes). */
+  onKeyPart?: (index: number, count: number, bytes: number) => void;
 }
 
 export class DecodeSession {
@@ -36,10 +42,17 @@ export class DecodeSession {
    * `startPosition` > 0 starts with an empty cache at a later position (calibration uses it to see the magnitudes
    * of long contexts without running them); real sessions start at 0.
    */
-  static async create(plan: Plan, backend: Backend, weights: WeightStore | null, opts: ExecutorOptions = {}, startPosition = 0): Promise<DecodeSession> {
+  static async create(plan: Plan, backend: Backend, weights: WeightStore | null, opts: SessionOptions = {}, startPosition = 0): Promise<DecodeSession> {
     const client = await backend.createClient(plan.params);
+    // Keys stream from client to server one part (one switching key) at a time: at N16_BOOT they total gigabytes.
     const keys = await client.evaluationKeys(keyRequestOf(plan));
-    const server = await backend.createServer(plan.params, keys);
+    let server: ServerContext;
+    try {
+      server = await backend.createServer(plan.params, opts.onKeyPart === undefined ? keys : observeKeyParts(keys, opts.onKeyPart));
+    } catch (e) {
+      client.dispose();
+      throw e;
+    }
     const k = plan.module.attrs.keys;
     // Engines that bootstrap through runtime/bootstrap's circuit get it installed with the plan's variant.
     if (isAttrDict(k) && k.bootstrap === true && 'setBootstrap' in server) {

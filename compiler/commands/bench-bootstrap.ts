@@ -4,18 +4,20 @@
  * For each preset × variant: encrypt uniform random values in [−1, 1] (real and imaginary parts for `full`, real for
  * `real`) at level 0, bootstrap, decrypt, compare with the input. One line per configuration:
  *   {logN, slots, variant, ms, ms_cold, levels_before, levels_after, precision_bits_mean, precision_bits_min,
- *    keys_bytes, secure, threads, runs}
+ *    keys_bytes, keys_parts, keys_ms, keys_loaded_bytes, peak_rss_bytes, secure, threads, runs}
  * ms is the median over `runs` warm runs (plaintext diagonals cached, as Lattigo precomputes them); ms_cold includes
  * encoding them. precision_bits_mean = −log2(mean |err|), precision_bits_min = −log2(max |err|) over all slots.
  *
- * Keys: N16_BOOT's 38 rotation keys + relinearisation + conjugation are ≈ 6.3 GB (dnum 5 × 2 × 30 limbs × 2^16 × 8 B
- * each), beyond the 4 GiB a single Uint8Array can hold, so `EvaluationKeys` cannot carry them. Until the engine
- * offers chunked or seeded key transfer, the bench generates them natively and hands the native key object to the
- * server (the server never sees the secret key); keys_bytes is then the native size, computed.
+ * Keys take the real client → server path: the client streams its evaluation keys (manifest + one seeded part per
+ * switching key, runtime/backend.ts EvaluationKeys) and the server loads them one at a time, so neither side holds
+ * all serialized keys. keys_bytes = bytes that crossed (N16_BOOT: 46 rotations + relinearisation + conjugation,
+ * ≈ 78.6 MB each, 3.77 GB), keys_loaded_bytes = the server's expanded keys (twice that: `a` regenerated from seeds),
+ * keys_ms = generation + transfer + loading, peak_rss_bytes = this process's peak resident memory so far.
  */
 import type { CkksParams } from '../../ir/params.ts';
 import { presetParams } from '../../ir/presets.ts';
-import { CpuServer, cpuNotBuiltReason, loadCpuNative, nativeContext, setCpuThreads, type NativeObject } from '../../runtime/backends/cpu/index.ts';
+import { cpuBackend, cpuNotBuiltReason, loadCpuNative, setCpuThreads, type CpuClient, type CpuServer } from '../../runtime/backends/cpu/index.ts';
+import { observeKeyParts } from '../../runtime/key-parts.ts';
 import { bootstrap, bootstrapRotations, releaseCache, type BootstrapVariant } from '../../runtime/bootstrap/index.ts';
 
 export interface BootstrapBenchOptions {
@@ -41,14 +43,25 @@ export interface BootstrapBenchRecord {
   precision_bits_mean: number;
   precision_bits_min: number;
   keys_bytes: number;
+  keys_parts: number;
+  keys_ms: number;
+  keys_loaded_bytes: number;
+  peak_rss_bytes: number;
   secure: boolean;
   threads: number;
   runs: number;
 }
 
-function keyBytes(params: CkksParams, keys: number): number {
+/** Bytes of loaded (expanded) switching keys: digits × (b, a) × (Q + P limbs) × N × 8 B each. */
+function loadedKeyBytes(params: CkksParams, keys: number): number {
   const limbs = params.q.length + params.p.length;
-  return keys * params.dnum * 2 * limbs * 2 ** params.logN * 8;
+  const alpha = Math.ceil(params.q.length / params.dnum);
+  return keys * Math.ceil(params.q.length / alpha) * 2 * limbs * 2 ** params.logN * 8;
+}
+
+/** Peak resident set size of this process, in bytes. */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function median(xs: number[]): number {
@@ -56,20 +69,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Server + secret key for a preset, keys generated natively (see file comment). */
-export function nativeBootstrapServer(params: CkksParams, rotations: number[]): { server: CpuServer; sk: NativeObject; keysBytes: number } {
-  const cx = nativeContext(params);
-  const sk = cx.genSecretKey(params.secretHammingWeight);
-  const small = cx.genEvalKeys(sk, false, [], false);
-  const bytes = cx.serialize(small);
-  small.free();
-  const server = new CpuServer(params, { bytes });
-  const evk = cx.genEvalKeys(sk, true, rotations, true);
-  // The server's key object is replaced by the full native one (same parameters, public material only).
-  const slot = server as unknown as { evk: NativeObject };
-  slot.evk.free();
-  slot.evk = evk;
-  return { server, sk, keysBytes: keyBytes(params, rotations.length + 2) };
+export interface BootstrapPair {
+  client: CpuClient;
+  server: CpuServer;
+  /** Bytes that crossed from client to server, and in how many parts. */
+  keysBytes: number;
+  keysParts: number;
+  keysMs: number;
+}
+
+/** A client and a server built from its streamed evaluation keys: relinearisation, conjugation and `rotations`. */
+export async function bootstrapPair(params: CkksParams, rotations: number[]): Promise<BootstrapPair> {
+  const t0 = performance.now();
+  const client = await cpuBackend.createClient(params);
+  const keys = await client.evaluationKeys({ relinearize: true, conjugate: true, rotations, bootstrap: true });
+  let keysBytes = 0, keysParts = 0;
+  const server = await cpuBackend.createServer(params, observeKeyParts(keys, (_i, _n, bytes) => {
+    keysBytes += bytes;
+    keysParts++;
+  }));
+  return { client, server, keysBytes, keysParts, keysMs: performance.now() - t0 };
 }
 
 export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promise<BootstrapBenchRecord[]> {
@@ -85,9 +104,9 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
     const params = presetParams(name, { allowInsecure: true });
     const rots = bootstrapRotations(params, 'full');
     let t = performance.now();
-    const { server, sk, keysBytes } = nativeBootstrapServer(params, rots);
-    note(`${name}: ${rots.length} rotation keys + relin + conj generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const cx = nativeContext(params);
+    const { client, server, keysBytes, keysParts, keysMs } = await bootstrapPair(params, rots);
+    note(`${name}: ${rots.length} rotation keys + relin + conj streamed client → server in ${keysParts} parts, ` +
+      `${(keysBytes / 1e9).toFixed(2)} GB, ${((performance.now() - t) / 1000).toFixed(1)} s, peak RSS ${(peakRssBytes() / 2 ** 30).toFixed(2)} GiB`);
     for (const variant of opts.variants ?? (['full', 'real'] as BootstrapVariant[])) {
       const n = params.slots;
       const re = new Float64Array(n), im = new Float64Array(n);
@@ -95,11 +114,7 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
         re[i] = Math.random() * 2 - 1;
         im[i] = variant === 'full' ? Math.random() * 2 - 1 : 0;
       }
-      const pt = cx.encode(re, im, 0, 2 ** params.logScale[0]!);
-      const ctN = cx.encryptSk(sk, pt);
-      pt.free();
-      const ct = server.deserialize(cx.serialize(ctN));
-      ctN.free();
+      const ct = server.deserialize(client.encryptAt({ re, im }, 0, 2 ** params.logScale[0]!));
       const times: number[] = [];
       let cold = 0, sum = 0, worst = 0, level = -1;
       const runs = opts.runs ?? 3;
@@ -111,11 +126,9 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
         else times.push(ms);
         if (r === runs) {
           level = res.level;
-          const dpt = cx.decrypt(sk, (res as unknown as { h: NativeObject }).h);
-          const d = cx.decode(dpt);
-          dpt.free();
+          const d = client.decrypt(server.serialize(res));
           for (let i = 0; i < n; i++) {
-            const e = Math.hypot(d.re[i]! - re[i]!, d.im[i]! - im[i]!);
+            const e = Math.hypot(d.re[i]! - re[i]!, d.im![i]! - im[i]!);
             sum += e;
             worst = Math.max(worst, e);
           }
@@ -127,14 +140,15 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
         preset: name, logN: params.logN, slots: n, variant, ms: Math.round(median(times)), ms_cold: Math.round(cold),
         levels_before: 0, levels_after: level,
         precision_bits_mean: Number((-Math.log2(sum / n)).toFixed(2)), precision_bits_min: Number((-Math.log2(worst)).toFixed(2)),
-        keys_bytes: keysBytes, secure: params.secure, threads, runs,
+        keys_bytes: keysBytes, keys_parts: keysParts, keys_ms: Math.round(keysMs), keys_loaded_bytes: loadedKeyBytes(params, keysParts - 1),
+        peak_rss_bytes: peakRssBytes(), secure: params.secure, threads, runs,
       };
       out.push(rec);
       print(JSON.stringify(rec));
     }
     releaseCache(server);
     server.dispose();
-    sk.free();
+    client.dispose();
   }
   return out;
 }

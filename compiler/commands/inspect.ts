@@ -29,7 +29,9 @@ export function planSummaryJson(m: Module): Record<string, unknown> {
     params: { name: params.name, log_n: params.log_n, slots: params.slots, levels: params.levels, log_qp: params.log_qp, secure: params.secure, dnum: params.dnum, bootstrap_levels: params.bootstrap_levels },
     max_context: m.attrs.max_context,
     packing: m.attrs.packing,
-    keys: { relinearize: keys.relinearize, conjugate: keys.conjugate, bootstrap: keys.bootstrap, rotation_count: rotations.length, switching_keys: keyCount, estimated_switching_key_bytes: keyCount * keyBytes(params) },
+    keys: { relinearize: keys.relinearize, conjugate: keys.conjugate, bootstrap: keys.bootstrap, rotation_count: rotations.length, switching_keys: keyCount, estimated_switching_key_bytes: keyCount * keyBytes(params),
+      // As they travel (cpu): one part per key, the uniform half as a 32-byte seed.
+      estimated_transfer_bytes: keyCount * keyBytes(params) / 2 },
     op_counts_per_token: m.attrs.op_counts,
     approximations: (m.attrs.approximations as AttrDict[] | undefined)?.length ?? 0,
     bootstrap_ranges: m.attrs.bootstrap_ranges,
@@ -49,7 +51,7 @@ export function printSummary(m: Module, path: string): string {
     `            hidden ${cfg.hidden_size}, layers ${cfg.num_layers}, heads ${cfg.num_heads}/${cfg.num_kv_heads} kv, head dim ${cfg.head_dim}, ffn ${cfg.intermediate_size}, vocab ${cfg.vocab_size}, θ ${cfg.rope_theta}${cfg.tied_embeddings ? ', tied embeddings' : ''}`,
     `  params    ${p.name}: N=2^${p.log_n} (${p.slots} slots), ${Number(p.levels) + 1} Q primes, log2 QP ${p.log_qp}, dnum ${p.dnum}, ${p.secure ? '128-bit secure' : 'INSECURE (tests only)'}`,
     `  context   ${s.max_context} positions in the encrypted KV cache`,
-    `  keys      relin ${k.relinearize ? 'yes' : 'no'}, conj ${k.conjugate ? 'yes' : 'no'}, bootstrap ${k.bootstrap ? 'yes' : 'no'}, ${k.rotation_count} rotations (≈${(Number(k.estimated_switching_key_bytes) / 2 ** 30).toFixed(1)} GiB of switching keys)`,
+    `  keys      relin ${k.relinearize ? 'yes' : 'no'}, conj ${k.conjugate ? 'yes' : 'no'}, bootstrap ${k.bootstrap ? 'yes' : 'no'}, ${k.rotation_count} rotations (≈${(Number(k.estimated_switching_key_bytes) / 2 ** 30).toFixed(1)} GiB of switching keys loaded, ≈${(Number(k.estimated_transfer_bytes) / 2 ** 30).toFixed(1)} GiB sent in ${Number(k.switching_keys) + 1} parts)`,
     `  per token ${ops['ckks.mul_plain'] ?? 0} pt-mul, ${ops['ckks.mul'] ?? 0} ct-mul, ${ops.key_switches ?? 0} key switches, ${ops['ckks.bootstrap'] ?? 0} bootstraps, ${ops['ckks.poly'] ?? 0} polynomials, ${ops['ckks.rescale'] ?? 0} rescales`,
   ];
   return `${lines.join('\n')}\n`;

@@ -104,7 +104,17 @@ export const runCommand: CommandSpec = {
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
     if (backend.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
     progress('keys', `generating evaluation keys on ${backend.name}`);
-    const session = await DecodeSession.create(plan, backend, weights);
+    const keysT0 = Date.now();
+    let keyBytes = 0;
+    const session = await DecodeSession.create(plan, backend, weights, {
+      onKeyPart: (i, count, bytes) => {
+        keyBytes += bytes;
+        // Streamed one switching key at a time; report the slow (real) engines as they go, every backend at the end.
+        if (i + 1 === count || (backend.name !== 'sim' && !json)) {
+          progress('keys', `${i + 1}/${count} parts, ${(keyBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - keysT0) / 1000).toFixed(1)} s`);
+        }
+      },
+    });
     const positions: { input: number; top1: number; ms: number; logits?: number[] }[] = [];
     const generated: number[] = [];
     const total = prompt.length + Math.max(0, maxNew - 1);

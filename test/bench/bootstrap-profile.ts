@@ -3,8 +3,8 @@
  *   npx tsx test/bench/bootstrap-profile.ts [PRESET] [full|real]
  */
 import { presetParams } from '../../ir/presets.ts';
-import { nativeBootstrapServer } from '../../compiler/commands/bench-bootstrap.ts';
-import { nativeContext, setCpuThreads } from '../../runtime/backends/cpu/index.ts';
+import { bootstrapPair } from '../../compiler/commands/bench-bootstrap.ts';
+import { setCpuThreads } from '../../runtime/backends/cpu/index.ts';
 import { bootstrapPlan, bootstrapRotations, runBootstrap } from '../../runtime/bootstrap/index.ts';
 import { ServerPrim, type BootstrapServer } from '../../runtime/bootstrap/server.ts';
 
@@ -12,9 +12,8 @@ const name = process.argv[2] ?? 'TEST_INSECURE_BOOT_N12';
 const variant = (process.argv[3] ?? 'full') as 'full' | 'real';
 setCpuThreads(1);
 const params = presetParams(name, { allowInsecure: true });
-const { server: srv, sk } = nativeBootstrapServer(params, bootstrapRotations(params));
+const { server: srv, client } = await bootstrapPair(params, bootstrapRotations(params));
 const server = srv as unknown as BootstrapServer;
-const cx = nativeContext(params);
 const P = new ServerPrim(server);
 const prof = new Map<string, { n: number; ms: number }>();
 const proxy = new Proxy(P, {
@@ -37,7 +36,7 @@ const proxy = new Proxy(P, {
 });
 const n = params.slots;
 const re = new Float64Array(n).map(() => Math.random() * 2 - 1);
-const ct = server.deserialize(cx.serialize(cx.encryptSk(sk, cx.encode(re, null, 0, 2 ** params.logScale[0]!))));
+const ct = server.deserialize(client.encryptAt({ re }, 0, 2 ** params.logScale[0]!));
 const plan = bootstrapPlan(params, variant);
 for (let r = 0; r < Number(process.env.RUNS ?? 2); r++) {
   prof.clear();

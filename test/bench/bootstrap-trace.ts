@@ -18,12 +18,8 @@ const variant = (process.argv[3] ?? 'real') as 'full' | 'real';
 const n = params.slots;
 const cx = nativeContext(params);
 const sk = cx.genSecretKey(params.secretHammingWeight);
-const small = cx.genEvalKeys(sk, false, [], false);
-const server = new CpuServer(params, { bytes: cx.serialize(small) });
-small.free();
-const slot = server as unknown as { evk: NativeObject };
-slot.evk.free();
-slot.evk = cx.genEvalKeys(sk, true, bootstrapRotations(params), true);
+// In-process dev tool: the native key object goes to the server directly (no transfer; see bench-bootstrap for that).
+const server = new CpuServer(params, cx.genEvalKeys(sk, true, bootstrapRotations(params), true));
 const dec = (c: any): { re: Float64Array; im: Float64Array } => (process.env.MODEL === '1' ? c.v : cx.decode(cx.decrypt(sk, (c as { h: NativeObject }).h)));
 
 type Pair = { e: any; p: PlainCt };

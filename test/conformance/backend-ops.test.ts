@@ -8,9 +8,10 @@ import { canonicalScale, sameScale } from '../../runtime/backends/sim/checks.ts'
 import { BOOTSTRAP_INPUT_BOUND } from '../../runtime/backends/sim/index.ts';
 import type { Backend, Ciphertext, ClientContext, ServerContext, SlotValues } from '../../runtime/backend.ts';
 import type { CkksParams } from '../../ir/params.ts';
+import { collectKeyParts, evaluationKeysFromParts } from '../../runtime/key-parts.ts';
 import { seededVector } from '../helpers/seeded.ts';
 import {
-  CONF_BOOT_PARAMS, CONF_PARAMS, bits, codeOf, discoverBackends, errorStats, printTable, type PrecisionRow,
+  CONF_BOOT_PARAMS, CONF_PARAMS, bits, codeOf, codeOfAsync, discoverBackends, errorStats, printTable, type PrecisionRow,
 } from './harness.ts';
 
 /** Bits an op without key switching (add, rescale, plaintext products) may lose beyond the fresh precision. */
@@ -195,6 +196,38 @@ for (const entry of backends) {
         // Free even when an expectation failed, so the leak test below reports leaks, not this test's failure.
         for (const v of made) server.free(v);
       }
+    });
+    it('evaluation keys travel in parts: counted, sized, and a broken stream is HEC5113 (sequence) or HEC5108 (bytes)', async () => {
+      const req = { relinearize: true, conjugate: true, rotations: [1, 2], bootstrap: false };
+      const keys = await client.evaluationKeys(req);
+      const parts = await collectKeyParts(keys);
+      expect(parts.length, 'manifest + relin + 2 rotations + conjugation').toBe(5);
+      expect(keys.count).toBe(parts.length);
+      const total = parts.reduce((s, p) => s + p.byteLength, 0);
+      expect(Math.abs(keys.byteLength / total - 1), `byteLength ${keys.byteLength} vs ${total} measured`).toBeLessThan(0.25);
+      // A server from the parts (collected, then replayed one by one) rotates correctly.
+      const s2 = await backend.createServer(P, evaluationKeysFromParts(parts));
+      const r = s2.rotate(s2.deserialize(client.encrypt(x, L)), 2);
+      const e = errorStats(client.decrypt(s2.serialize(r)), rotl(x, 2).re, complex ? rotl(x, 2).im : undefined);
+      expect(bits(e.worst)).toBeGreaterThanOrEqual(required + SLACK_BITS - SLACK_KEYSWITCH_BITS);
+      s2.dispose();
+      const load = (ps: Uint8Array[]) => codeOfAsync(() => backend.createServer(P, evaluationKeysFromParts(ps)));
+      const [m, p1, p2, p3, p4] = parts as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+      const other = await collectKeyParts(await client.evaluationKeys(req));
+      const flip = Uint8Array.from(p2);
+      flip[flip.length - 3] = flip[flip.length - 3]! ^ 0x21;
+      const cases: [string, Uint8Array[], string][] = [
+        ['out of order', [m, p2, p1, p3, p4], 'HEC5113'],
+        ['duplicate', [m, p1, p1, p2, p3, p4], 'HEC5113'],
+        ['truncated stream', [m, p1, p2, p3], 'HEC5113'],
+        ['manifest missing', [p1, p2, p3, p4], 'HEC5113'],
+        ['empty stream', [], 'HEC5113'],
+        ['part of another key set', [m, p1, other[2]!, p3, p4], 'HEC5113'],
+        ['corrupt byte', [m, p1, flip, p3, p4], 'HEC5108'],
+        ['truncated part', [m, p1, p2.subarray(0, p2.length - 5), p3, p4], 'HEC5108'],
+        ['not a key part', [m, p1, client.encrypt(x, L), p3, p4], 'HEC5108'],
+      ];
+      for (const [what, ps, code] of cases) expect(await load(ps), what).toBe(code);
     });
     it('frees everything it made (no leaks)', () => {
       expect(server.liveCount()).toBe(2); // cx, cy

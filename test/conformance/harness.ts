@@ -106,3 +106,14 @@ export function codeOf(f: () => unknown): string {
   }
   return 'no error';
 }
+
+/** The HEC code of an asynchronous failure, or 'no error'. */
+export async function codeOfAsync(f: () => Promise<unknown>): Promise<string> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof HecError) return e.code;
+    throw e;
+  }
+  return 'no error';
+}

@@ -29,7 +29,18 @@ export interface NativeContext {
   decode(pt: NativeObject): { re: Float64Array; im: Float64Array };
   genSecretKey(hammingWeight: number): NativeObject;
   genPublicKey(sk: NativeObject): NativeObject;
+  /** All evaluation keys at once, in memory (benchmarks, tests); not serializable as one object. */
   genEvalKeys(sk: NativeObject, relin: boolean, rotations: number[], conjugate: boolean): NativeObject;
+  /** Streamed keys, client side: part 0 (the manifest of a new key set) and its part count. */
+  evalKeyManifest(relin: boolean, rotations: number[], conjugate: boolean): { bytes: Uint8Array; count: number };
+  /** Part `index` (1..count-1) of the manifest's key set: that switching key, generated now; `a` as a seed if `seeded`. */
+  genEvalKeyPart(sk: NativeObject, manifest: Uint8Array, index: number, seeded: boolean): Uint8Array;
+  /** Exact byte size of one switching-key part. */
+  evalKeyPartBytes(seeded: boolean): number;
+  /** Streamed keys, server side: begin from part 0, add parts 1.. in order, finish (HEC5113 if parts are missing). */
+  beginEvalKeys(manifest: Uint8Array): NativeObject;
+  addEvalKeyPart(evk: NativeObject, part: Uint8Array): void;
+  finishEvalKeys(evk: NativeObject): void;
   encryptPk(pk: NativeObject, pt: NativeObject): NativeObject;
   encryptSk(sk: NativeObject, pt: NativeObject): NativeObject;
   decrypt(sk: NativeObject, ct: NativeObject): NativeObject;
@@ -58,7 +69,6 @@ export interface NativeContext {
   loadPlaintext(b: Uint8Array): NativeObject;
   loadSecretKey(b: Uint8Array): NativeObject;
   loadPublicKey(b: Uint8Array): NativeObject;
-  loadEvalKeys(b: Uint8Array): NativeObject;
   paramsBytes(): Uint8Array;
   benchNtt(limb: number, runs: number): Float64Array;
   galoisElement(k: number): number;
@@ -77,6 +87,10 @@ export interface CpuNative {
   liveObjects(): number;
   ifmaAvailable(): boolean;
   setIfma(on: boolean): boolean;
+  /** Test hook: ChaCha20 keystream (RFC 8439) of (key 32 B, nonce 12 B) from block `counter`, `length` bytes. */
+  chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, length: number): Uint8Array;
+  /** Test hook: n residues mod q from ChaCha20(seed, nonce words) by the engine's rejection rule (q a decimal string). */
+  expandUniform(seed: Uint8Array, nonce: [number, number, number], q: [string], n: number): BigUint64Array;
   engineVersion: number;
 }
 
@@ -117,11 +131,11 @@ export function requireCpuNative(): CpuNative {
   return n;
 }
 
-/** Turn a native "HEC5xxx: message" Error into a HecError (other errors pass through). */
+/** Turn a native "HEC5xxx: message[\nfix: fix]" Error into a HecError (other errors pass through). */
 export function rethrow(e: unknown): never {
   if (e instanceof Error && !(e instanceof HecError)) {
-    const m = /^(HEC\d{4}): ([\s\S]*)$/.exec(e.message);
-    if (m) throw new HecError(m[1]!, m[2]!);
+    const m = /^(HEC\d{4}): ([\s\S]*?)(?:\nfix: ([\s\S]*))?$/.exec(e.message);
+    if (m) throw new HecError(m[1]!, m[2]!, m[3] === undefined ? {} : { fix: m[3] });
   }
   throw e;
 }

@@ -35,7 +35,7 @@ import {
   canonicalScale, checkLevel, checkSameLevelScale, checkScaleCapacity, normRotation, sameScale,
 } from '../sim/checks.ts';
 import { SEAL_MAX_LOGN, getSeal, guard, must, sealContext, type SealContext } from './lib.ts';
-import { decodeKeys, encodeKeys, unwrapCiphertext, wrapCiphertext } from './format.ts';
+import { encodeKeys, galoisStep, readKeys, unwrapCiphertext, wrapCiphertext } from './format.ts';
 
 export { SEAL_MAX_LOGN } from './lib.ts';
 
@@ -110,11 +110,18 @@ class SealClient implements ClientContext {
     }
     const rotations = [...new Set(request.rotations.map((k) => normRotation(k, this.params.slots)).filter((k) => k !== 0))].sort((a, b) => a - b);
     const none = this.seal.ComprModeType.none;
-    const relin = request.relinearize ? guard('relin keys', () => this.kg.createRelinKeysSerializable().saveArray(none)) : new Uint8Array(0);
-    // SEAL maps step 0 to the conjugation element 2N−1; an empty step list would mean "all powers of two".
-    const steps = [...rotations, ...(request.conjugate ? [0] : [])];
-    const galois = steps.length > 0 ? guard('galois keys', () => this.kg.createGaloisKeysSerializable(Int32Array.from(steps)).saveArray(none)) : new Uint8Array(0);
-    return { bytes: encodeKeys(this.params, { ...request, rotations }, relin, galois) };
+    // One part per switching key, made when the consumer asks for it (SEAL's seeded "Serializable" form).
+    const body = (key: string): Uint8Array => {
+      this.alive();
+      // SEAL maps step 0 to the conjugation element 2N−1; an empty step list would mean "all powers of two".
+      const s = key === 'relin' ? this.kg.createRelinKeysSerializable() : this.kg.createGaloisKeysSerializable(Int32Array.from([key === 'conj' ? 0 : galoisStep(key)]));
+      try {
+        return guard(key === 'relin' ? 'relin keys' : 'galois keys', () => s.saveArray(none));
+      } finally {
+        s.delete();
+      }
+    };
+    return encodeKeys(this.params, { ...request, rotations }, body);
   }
   encrypt(values: SlotValues, level: number): Uint8Array {
     this.alive();
@@ -168,29 +175,41 @@ class SealServer implements ServerContext {
   private readonly evaluator: Evaluator;
   private readonly encoder: CKKSEncoder;
   private readonly live = new Set<SealValue>();
-  private readonly relin: RelinKeys | undefined;
-  private readonly galois: GaloisKeys | undefined;
-  private readonly rotations: Set<number>;
-  private readonly request: KeyRequest;
   private disposed = false;
 
-  constructor(readonly params: CkksParams, private readonly sc: SealContext, keys: EvaluationKeys) {
+  /** `galois`: one GaloisKeys object per key part, by key name ('rot:<k>', 'conj'). */
+  private constructor(
+    readonly params: CkksParams,
+    private readonly sc: SealContext,
+    private readonly relin: RelinKeys | undefined,
+    private readonly galois: Map<string, GaloisKeys>,
+  ) {
     this.seal = sc.seal;
     this.evaluator = sc.seal.Evaluator(sc.ctx);
     this.encoder = sc.seal.CKKSEncoder(sc.ctx);
-    const k = decodeKeys(params, keys.bytes);
-    this.request = k.request;
-    this.rotations = new Set(k.request.rotations);
-    if (k.relin.byteLength > 0) {
-      const r = this.seal.RelinKeys();
-      guard('load relin keys', () => r.loadArray(sc.ctx, k.relin));
-      this.relin = r;
+  }
+
+  /** Load the key parts one at a time (each SEAL key object is built from its part, and the part dropped). */
+  static async load(params: CkksParams, sc: SealContext, keys: EvaluationKeys): Promise<SealServer> {
+    let relin: RelinKeys | undefined;
+    const galois = new Map<string, GaloisKeys>();
+    try {
+      await readKeys(params, keys, (key, body) => {
+        if (key === 'relin') {
+          relin = sc.seal.RelinKeys();
+          guard('load relin keys', () => relin!.loadArray(sc.ctx, body));
+        } else {
+          const g = sc.seal.GaloisKeys();
+          galois.set(key, g);
+          guard('load galois keys', () => g.loadArray(sc.ctx, body));
+        }
+      });
+    } catch (e) {
+      relin?.delete();
+      for (const g of galois.values()) g.delete();
+      throw e;
     }
-    if (k.galois.byteLength > 0) {
-      const g = this.seal.GaloisKeys();
-      guard('load galois keys', () => g.loadArray(sc.ctx, k.galois));
-      this.galois = g;
-    }
+    return new SealServer(params, sc, relin, galois);
   }
 
   private make(kind: 'ct' | 'pt', obj: CipherText | PlainText, level: number, scale: number): SealValue {
@@ -223,8 +242,8 @@ class SealServer implements ServerContext {
       b.obj.setScale(old);
     }
   }
-  private need<T>(key: T | undefined, ok: boolean, op: string, what: string): T {
-    if (key === undefined || !ok) throw new HecError(E_MISSING_KEY, `${op}: no ${what} key among the evaluation keys`, { fix: 'list it in the plan header KeyRequest' });
+  private need<T>(key: T | undefined, op: string, what: string): T {
+    if (key === undefined) throw new HecError(E_MISSING_KEY, `${op}: no ${what} key among the evaluation keys`, { fix: 'list it in the plan header KeyRequest' });
     return key;
   }
 
@@ -306,7 +325,7 @@ class SealServer implements ServerContext {
   mul(a: Ciphertext, b: Ciphertext): Ciphertext {
     const x = this.take(a, 'ct', 'mul');
     const y = this.take(b, 'ct', 'mul');
-    const rk = this.need(this.relin, this.request.relinearize, 'mul', 'relinearisation');
+    const rk = this.need(this.relin, 'mul', 'relinearisation');
     checkSameLevelScale('mul', x, y);
     const scale = x.scale * y.scale;
     checkScaleCapacity(this.params, 'mul', x.level, scale);
@@ -357,7 +376,7 @@ class SealServer implements ServerContext {
   private rotateOne(x: SealValue, k: number): SealValue {
     const s = normRotation(k, this.params.slots);
     if (s === 0) return this.ctOut(guard('rotate', () => (x.obj as CipherText).clone()), x.level, x.scale);
-    const gk = this.need(this.galois, this.rotations.has(s), 'rotate', `rotation-by-${s}`);
+    const gk = this.need(this.galois.get(`rot:${s}`), 'rotate', `rotation-by-${s}`);
     return this.ctOut(guard('rotate', () => must(this.evaluator.rotateVector(x.obj as CipherText, s, gk), 'rotate')), x.level, x.scale);
   }
   /** SEAL 4 has no hoisted rotation API; each rotation is a full key switch. */
@@ -367,7 +386,7 @@ class SealServer implements ServerContext {
   }
   conjugate(a: Ciphertext): Ciphertext {
     const x = this.take(a, 'ct', 'conjugate');
-    const gk = this.need(this.galois, this.request.conjugate, 'conjugate', 'conjugation');
+    const gk = this.need(this.galois.get('conj'), 'conjugate', 'conjugation');
     return this.ctOut(guard('conjugate', () => must(this.evaluator.complexConjugate(x.obj as CipherText, gk), 'conjugate')), x.level, x.scale);
   }
   bootstrap(a: Ciphertext): Ciphertext {
@@ -393,7 +412,7 @@ class SealServer implements ServerContext {
     }
     this.live.clear();
     this.relin?.delete();
-    this.galois?.delete();
+    for (const g of this.galois.values()) g.delete();
     this.evaluator.delete();
     this.encoder.delete();
     this.disposed = true;
@@ -404,5 +423,5 @@ export const sealBackend: Backend = {
   name: 'seal',
   capabilities: capabilitiesFor,
   createClient: async (params) => new SealClient(params, await sealContext(params)),
-  createServer: async (params, keys) => new SealServer(params, await sealContext(params), keys),
+  createServer: async (params, keys) => SealServer.load(params, await sealContext(params), keys),
 };

@@ -11,6 +11,7 @@
  *   HEC5107 freed or foreign value        HEC5108 malformed bytes / parameter mismatch
  *   HEC5109 missing evaluation key        HEC5110 invalid argument (slot count, constants)
  *   HEC5111 scale underflow               HEC5112 operation impossible on this backend
+ *   HEC5113 evaluation-key parts out of sequence (missing, repeated, reordered, from another key set)
  *   HEC5201 no backend could be loaded    HEC5202 unknown backend name
  */
 import { HecError } from '../../../ir/diagnostics.ts';
@@ -28,6 +29,7 @@ export const E_MISSING_KEY = 'HEC5109';
 export const E_ARG = 'HEC5110';
 export const E_SCALE_UNDERFLOW = 'HEC5111';
 export const E_UNSUPPORTED = 'HEC5112';
+export const E_KEY_PARTS = 'HEC5113';
 export const E_NO_BACKEND = 'HEC5201';
 export const E_UNKNOWN_BACKEND = 'HEC5202';
 

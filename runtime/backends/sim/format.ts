@@ -5,16 +5,19 @@
  *   0 magic "HECS" | 4 u16 version | 6 u16 flags (0) | 8 u32 param fingerprint | 12 u32 level | 16 u32 slots
  *   20 u32 reserved | 24 f64 scale
  * The header is 32 bytes so the float64 payload stays 8-byte aligned inside the buffer.
- * Evaluation keys: "HECK" | u16 version | u16 0 | u32 fingerprint | JSON of the KeyRequest (sim has no real keys,
- * but it enforces which keys exist so plans that forget a rotation key fail in `sim` exactly as on a real engine).
+ * Evaluation keys: parts framed by runtime/key-parts.ts (tag "sim "), one per key as on a real engine — part 0 the
+ * manifest `{keys, bootstrap}`, then one part per key named 'relin', 'rot:<k>' or 'conj' with an empty body. sim has
+ * no real keys, but it enforces which keys exist (plans that forget a rotation key fail in `sim` exactly as on a real
+ * engine) and how parts travel (missing, repeated or reordered parts fail as they do on `cpu`).
  */
 import { HecError } from '../../../ir/diagnostics.ts';
 import type { CkksParams } from '../../../ir/params.ts';
-import type { KeyRequest } from '../../backend.ts';
+import type { EvaluationKeys, KeyRequest } from '../../backend.ts';
+import { KeyPartReader, framedKeySet } from '../../key-parts.ts';
 import { E_BYTES, paramFingerprint } from './checks.ts';
 
 const CT_MAGIC = 0x53434548; // "HECS" read as little-endian u32
-const KEY_MAGIC = 0x4b434548; // "HECK"
+const KEY_TAG = 'sim ';
 const VERSION = 1;
 const HEADER = 32;
 
@@ -71,34 +74,32 @@ export function decodeCiphertext(params: CkksParams, bytes: Uint8Array): RawCiph
   return { re: body.subarray(0, slots), im: body.subarray(slots, 2 * slots), level, scale };
 }
 
-export function encodeKeys(params: CkksParams, req: KeyRequest): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify({
-    relinearize: req.relinearize,
-    conjugate: req.conjugate,
-    rotations: [...new Set(req.rotations)].sort((a, b) => a - b),
-    bootstrap: req.bootstrap,
-  }));
-  const out = new Uint8Array(12 + json.byteLength);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, KEY_MAGIC, true);
-  dv.setUint16(4, VERSION, true);
-  dv.setUint32(8, paramFingerprint(params), true);
-  out.set(json, 12);
-  return out;
+/** Key names of a request, in part order (rotations normalised to 0 < k < slots by the caller, deduplicated here). */
+export function keyNames(req: KeyRequest): string[] {
+  return [
+    ...(req.relinearize ? ['relin'] : []),
+    ...[...new Set(req.rotations)].sort((a, b) => a - b).map((k) => `rot:${k}`),
+    ...(req.conjugate ? ['conj'] : []),
+  ];
 }
 
-export function decodeKeys(params: CkksParams, bytes: Uint8Array): KeyRequest {
-  const fail = (why: string): never => {
-    throw new HecError(E_BYTES, `sim: cannot read evaluation keys: ${why}`, { fix: 'generate keys with the sim backend client for the same parameters' });
-  };
-  if (bytes.byteLength < 12) fail('too short');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(0, true) !== KEY_MAGIC) fail('bad magic (not sim keys)');
-  if (dv.getUint16(4, true) !== VERSION) fail(`version ${dv.getUint16(4, true)}`);
-  if (dv.getUint32(8, true) !== paramFingerprint(params)) fail(`keys were made for other parameters than '${params.name}'`);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes.subarray(12))) as KeyRequest;
-  } catch (e) {
-    return fail(`bad JSON: ${(e as Error).message}`);
+export function encodeKeys(params: CkksParams, req: KeyRequest): EvaluationKeys {
+  return framedKeySet(params, KEY_TAG, { keys: keyNames(req), bootstrap: req.bootstrap }, () => undefined);
+}
+
+/** Read every part (checking the sequence) and return the keys the server has. */
+export async function decodeKeys(params: CkksParams, keys: EvaluationKeys): Promise<KeyRequest> {
+  const reader = new KeyPartReader('sim', KEY_TAG, params);
+  for await (const p of keys.parts()) reader.next(p);
+  const m = reader.finish();
+  if (typeof m.bootstrap !== 'boolean') {
+    throw new HecError(E_BYTES, 'sim: evaluation-key manifest has no bootstrap flag', { fix: 'generate keys with the sim backend client' });
   }
+  const rotations: number[] = [];
+  for (const k of m.keys) {
+    const r = /^rot:(\d+)$/.exec(k);
+    if (r) rotations.push(Number(r[1]));
+    else if (k !== 'relin' && k !== 'conj') throw new HecError(E_BYTES, `sim: unknown evaluation key '${k}'`, { fix: 'generate keys with the sim backend client' });
+  }
+  return { relinearize: m.keys.includes('relin'), conjugate: m.keys.includes('conj'), bootstrap: m.bootstrap, rotations };
 }

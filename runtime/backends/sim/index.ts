@@ -155,7 +155,7 @@ class SimClient implements ClientContext {
       });
     }
     const rotations = request.rotations.map((k) => normRotation(k, this.params.slots)).filter((k) => k !== 0);
-    return { bytes: encodeKeys(this.params, { ...request, rotations }) };
+    return encodeKeys(this.params, { ...request, rotations });
   }
   encrypt(values: SlotValues, level: number): Uint8Array {
     this.alive();
@@ -520,7 +520,7 @@ export function createSimBackend(opts: SimOptions = {}): Backend {
     name: 'sim',
     capabilities: (params) => capabilitiesFor(params, opts),
     createClient: async (params) => new SimClient(params, opts),
-    createServer: async (params, keys) => new SimServer(params, decodeKeys(params, keys.bytes), opts),
+    createServer: async (params, keys) => new SimServer(params, await decodeKeys(params, keys), opts),
   };
 }
 

@@ -18,7 +18,7 @@ describe.skipIf(skipReason !== undefined)('cpu engine at secure presets', () => 
       const client = await cpuBackend.createClient(params);
       const keys = await client.evaluationKeys({ relinearize: true, conjugate: true, rotations: [1, 1000], bootstrap: false });
       const server = await cpuBackend.createServer(params, keys);
-      console.log(`[secure] ${name}: keygen+load ${(performance.now() - t0).toFixed(0)} ms, evaluation keys ${(keys.bytes.length / 2 ** 20).toFixed(0)} MiB`);
+      console.log(`[secure] ${name}: keygen+load ${(performance.now() - t0).toFixed(0)} ms, evaluation keys ${(keys.byteLength / 2 ** 20).toFixed(0)} MiB in ${keys.count} parts`);
       const a = { re: vec(n, 41), im: vec(n, 42) };
       const b = { re: vec(n, 43), im: vec(n, 44) };
       const L = params.levels;

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CpuClient, cpuBackend, type CpuServer } from '../../../runtime/backends/cpu/index.ts';
+import { evaluationKeysFromParts } from '../../../runtime/key-parts.ts';
 import { precision, skipReason, smallParams, vec } from './helpers.ts';
 
 const params = smallParams();
@@ -78,7 +79,7 @@ describe.skipIf(skipReason !== undefined)('cpu serialization', () => {
     // The secret key has its own type: a server refuses it as ciphertext or evaluation keys.
     const sk = client.secretKeyBytes();
     expect(() => server.deserialize(sk)).toThrow(/HEC5108.*secret key/);
-    await expect(cpuBackend.createServer(params, { bytes: sk })).rejects.toThrow(/HEC5108.*secret key/);
+    await expect(cpuBackend.createServer(params, evaluationKeysFromParts([sk]))).rejects.toThrow(/HEC5108.*secret key/);
   });
 
   it('rejects well-formed payloads with invalid contents (checksum recomputed)', () => {

@@ -8,6 +8,7 @@
 #pragma once
 #include <string.h>
 
+#include <array>
 #include <atomic>
 #include <complex>
 #include <map>
@@ -46,11 +47,28 @@ struct SecretKey {
     if (s.buf) explicit_bzero(s.buf.get(), s.words() * sizeof(u64));
   }
 };
+// Seed compression: the uniform half `a` of a public or switching key is ChaCha20(seed) (ring/random.h SeededPrg)
+// with a fresh 32-byte seed from the OS CSPRNG, so the bytes carry the seed instead of a (half the size) and the
+// receiver regenerates a. Nonce words: (purpose, digit, limb), limb = index within the polynomial.
+using Seed = std::array<uint8_t, 32>;
+enum SeedPurpose : uint32_t { SEED_SWITCH_KEY = 1, SEED_PUBLIC_KEY = 2 };
+
 struct PublicKey {
-  RnsPoly b, a;  // over Q_L: b = -a·s + e
+  RnsPoly b, a;  // over Q_L: b = -a·s + e, a = expand(seed)
+  Seed seed{};
 };
 struct SwitchKey {
-  std::vector<RnsPoly> b, a;  // one pair per digit, over Q_L ∪ P
+  std::vector<RnsPoly> b, a;  // one pair per digit, over Q_L ∪ P; a_j = expand(seed, digit j)
+  Seed seed{};
+};
+// Evaluation keys travel as parts (runtime/backend.ts EvaluationKeys), so that no single buffer holds them all:
+// part 0 is this manifest (a random key-set id and the switching keys in order), part i ≥ 1 is switching key
+// keys[i-1] with its own header (set id, index, count). Key id 0 is relinearisation, an odd id < 2N a Galois
+// element; other ids are reserved for further key kinds (loaders refuse them today).
+struct KeyManifest {
+  u64 set_id = 0;
+  std::vector<u64> keys;
+  u32 count() const { return (u32)(1 + keys.size()); }
 };
 struct EvalKeys {
   std::unique_ptr<SwitchKey> relin;
@@ -58,6 +76,10 @@ struct EvalKeys {
   // (u0, u1) = KS(c1) decrypts under σ_g^-1(s) to c1·s, so σ_g(c0 + u0, u1) decrypts under s to σ_g(m) and only the
   // two outputs are permuted (Lattigo does the same), instead of every extended digit.
   std::map<u64, SwitchKey> galois;
+  // Loading from parts (server side): the manifest, the index of the next part, and whether all parts arrived.
+  KeyManifest manifest;
+  u32 next_part = 0;
+  bool complete = true;
 };
 // A polynomial decomposed for key switching: one extended digit per entry, NTT form over Q_level ∪ P.
 struct Decomposed {
@@ -97,9 +119,16 @@ class CkksContext {
   std::unique_ptr<SecretKey> gen_secret(int hamming) const;
   void secret_from_coeffs(SecretKey& sk) const;  // fill sk.s from sk.coeffs
   std::unique_ptr<PublicKey> gen_public(const SecretKey& sk) const;
-  // Key switching from s_from to s_to (both NTT form over Q_L ∪ P).
+  // Key switching from s_from to s_to (both NTT form over Q_L ∪ P); `a` is expanded from a fresh CSPRNG seed.
   SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) const;
+  // The switching key of a key id (0 = relinearisation, else Galois element g: s -> σ_g^-1(s)).
+  SwitchKey gen_key(const SecretKey& sk, u64 key_id) const;
   std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const;
+  // Expand a seed into the `a` polynomial of a key (NTT form; every limb its own ChaCha20 stream).
+  void expand_uniform(const Seed& seed, uint32_t purpose, uint32_t digit, RnsPoly& a) const;
+  // Manifest of a key set: a fresh random set id, relinearisation first (if asked), then the Galois elements in the
+  // given order without duplicates. Throws HEC5110 for invalid Galois elements.
+  KeyManifest eval_manifest(bool relin, const std::vector<u64>& galois) const;
 
   // Encoding and encryption.
   Plaintext encode(const cplx* slots, int level, double scale) const;
@@ -155,8 +184,17 @@ class CkksContext {
   std::unique_ptr<SecretKey> load_sk(const uint8_t* p, size_t n) const;
   std::vector<uint8_t> save_pk(const PublicKey& pk) const;
   std::unique_ptr<PublicKey> load_pk(const uint8_t* p, size_t n) const;
-  std::vector<uint8_t> save_evk(const EvalKeys& ek) const;
-  std::unique_ptr<EvalKeys> load_evk(const uint8_t* p, size_t n) const;
+  // Evaluation keys in parts (see KeyManifest). Switching-key parts carry `a` as its seed when `seeded`, else in
+  // full. begin_evk starts an empty key set from part 0; add_evk_part checks each next part's set id, index, count
+  // and key id (HEC5113 when parts are missing, repeated, reordered or from another key set; HEC5108 when bytes are
+  // corrupt) and decodes it; finish_evk checks that every part arrived.
+  std::vector<uint8_t> save_manifest(const KeyManifest& m) const;
+  KeyManifest load_manifest(const uint8_t* p, size_t n) const;
+  std::vector<uint8_t> save_switch_part(const SwitchKey& k, const KeyManifest& m, u32 index, bool seeded) const;
+  size_t switch_part_bytes(bool seeded) const;  // exact size of one switching-key part
+  std::unique_ptr<EvalKeys> begin_evk(const uint8_t* p, size_t n) const;
+  void add_evk_part(EvalKeys& ek, const uint8_t* p, size_t n) const;
+  void finish_evk(EvalKeys& ek) const;
   std::vector<uint8_t> save_params() const;
 
   const u64* half_monomial(int limb) const;  // NTT form of X^(N/2) mod prime `limb` (multiplies slots by i)

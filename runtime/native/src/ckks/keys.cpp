@@ -122,12 +122,21 @@ std::unique_ptr<SecretKey> CkksContext::gen_secret(int hamming) const {
   return sk;
 }
 
+void CkksContext::expand_uniform(const Seed& seed, uint32_t purpose, uint32_t digit, RnsPoly& a) const {
+  // Uniform residues are uniform in the NTT domain too, so `a` is drawn there directly (as gen_switch always did).
+  parallel_for((size_t)a.limbs(), [&](size_t l) {
+    SeededPrg prg(seed.data(), purpose, digit, (uint32_t)l);
+    prg.uniform_mod(a.limb((int)l), rc.N, rc.primes[rc.gidx(a, (int)l)]);
+  });
+}
+
 std::unique_ptr<PublicKey> CkksContext::gen_public(const SecretKey& sk) const {
   const size_t N = rc.N;
   Csprng rng;
   auto pk = std::make_unique<PublicKey>();
+  rng.fill(pk->seed.data(), pk->seed.size());
   pk->a = RnsPoly(N, rc.L + 1, 0);
-  for (int l = 0; l <= rc.L; l++) rng.uniform_mod(pk->a.limb(l), N, rc.primes[l]);
+  expand_uniform(pk->seed, SEED_PUBLIC_KEY, 0, pk->a);
   pk->b = sample_error(rc.L + 1, 0, rng);
   parallel_for((size_t)rc.L + 1, [&](size_t l) {
     const Modulus& m = rc.mod((int)l);
@@ -156,9 +165,10 @@ SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) co
   const int ndig = (rc.L + 1 + alpha - 1) / alpha;
   Csprng rng;
   SwitchKey key;
+  rng.fill(key.seed.data(), key.seed.size());
   for (int j = 0; j < ndig; j++) {
     RnsPoly a(N, rc.L + 1, rc.K);
-    for (int l = 0; l < nl; l++) rng.uniform_mod(a.limb(l), N, rc.primes[rc.gidx(a, l)]);
+    expand_uniform(key.seed, SEED_SWITCH_KEY, (uint32_t)j, a);
     RnsPoly b = sample_error(rc.L + 1, rc.K, rng);
     parallel_for((size_t)nl, [&](size_t l) {
       const int g = rc.gidx(a, (int)l);
@@ -179,10 +189,9 @@ SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) co
   return key;
 }
 
-std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const {
+SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id) const {
   const size_t N = rc.N;
-  auto ek = std::make_unique<EvalKeys>();
-  if (relin) {
+  if (key_id == 0) {  // relinearisation: s^2 -> s
     RnsPoly s2(N, rc.L + 1, rc.K);
     parallel_for((size_t)s2.limbs(), [&](size_t l) {
       const Modulus& m = rc.mod(rc.gidx(s2, (int)l));
@@ -190,19 +199,44 @@ std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin,
       u64* d = s2.limb((int)l);
       for (size_t k = 0; k < N; k++) d[k] = m.mul(s[k], s[k]);
     });
-    ek->relin = std::make_unique<SwitchKey>(gen_switch(sk.s, s2));
+    SwitchKey key = gen_switch(sk.s, s2);
+    explicit_bzero(s2.buf.get(), s2.words() * sizeof(u64));
+    return key;
   }
+  const u64 g = key_id;
+  if ((g & 1) == 0 || g == 1 || g >= 2 * N) throw HecErr("HEC5110", "invalid Galois element " + std::to_string(g));
+  const auto& pm = perm(galois_inv(g));
+  RnsPoly sg(N, rc.L + 1, rc.K);  // σ_g^-1(s)
+  for (int l = 0; l < sg.limbs(); l++) {
+    const u64* s = sk.s.limb(l);
+    u64* d = sg.limb(l);
+    for (size_t k = 0; k < N; k++) d[k] = s[pm[k]];
+  }
+  SwitchKey key = gen_switch(sg, sk.s);
+  explicit_bzero(sg.buf.get(), sg.words() * sizeof(u64));
+  return key;
+}
+
+KeyManifest CkksContext::eval_manifest(bool relin, const std::vector<u64>& galois) const {
+  KeyManifest m;
+  Csprng rng;
+  m.set_id = rng.next64();
+  if (relin) m.keys.push_back(0);
   for (u64 g : galois) {
-    if (ek->galois.count(g)) continue;
-    if ((g & 1) == 0 || g >= 2 * N) throw HecErr("HEC5110", "invalid Galois element " + std::to_string(g));
-    const auto& pm = perm(galois_inv(g));
-    RnsPoly sg(N, rc.L + 1, rc.K);  // σ_g^-1(s)
-    for (int l = 0; l < sg.limbs(); l++) {
-      const u64* s = sk.s.limb(l);
-      u64* d = sg.limb(l);
-      for (size_t k = 0; k < N; k++) d[k] = s[pm[k]];
-    }
-    ek->galois.emplace(g, gen_switch(sg, sk.s));
+    if ((g & 1) == 0 || g == 1 || g >= 2 * rc.N) throw HecErr("HEC5110", "invalid Galois element " + std::to_string(g));
+    bool seen = false;
+    for (u64 k : m.keys) seen |= (k == g);
+    if (!seen) m.keys.push_back(g);
+  }
+  return m;
+}
+
+std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const {
+  auto ek = std::make_unique<EvalKeys>();
+  ek->manifest = eval_manifest(relin, galois);
+  for (u64 id : ek->manifest.keys) {
+    if (id == 0) ek->relin = std::make_unique<SwitchKey>(gen_key(sk, 0));
+    else ek->galois.emplace(id, gen_key(sk, id));
   }
   return ek;
 }

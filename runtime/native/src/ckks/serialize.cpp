@@ -5,6 +5,10 @@
 // catches corruption, not tampering (keys travel over channels the parties already trust). The secret key has its
 // own type (SECRET) that no server-side loader accepts. Every residue is range-checked on load, so malformed input
 // is an HEC5108 error, never undefined behaviour.
+//
+// Version 2 (this one): evaluation keys travel in parts — a manifest (type 4) and one part per switching key
+// (type 7) — and the uniform `a` halves of public and switching keys are stored as 32-byte ChaCha20 seeds. Version 1
+// objects (one evaluation-key blob, `a` in full) are refused with HEC5108 naming the version.
 #include <cmath>
 #include <cstring>
 
@@ -12,19 +16,20 @@
 
 namespace hec {
 
-enum FileType : uint16_t { T_PARAMS = 1, T_SECRET = 2, T_PUBLIC = 3, T_EVAL = 4, T_CT = 5, T_PT = 6 };
+enum FileType : uint16_t { T_PARAMS = 1, T_SECRET = 2, T_PUBLIC = 3, T_EVAL_MANIFEST = 4, T_CT = 5, T_PT = 6, T_SWITCH_KEY = 7 };
 static const char* type_name(uint16_t t) {
   switch (t) {
     case T_PARAMS: return "parameters";
     case T_SECRET: return "secret key";
     case T_PUBLIC: return "public key";
-    case T_EVAL: return "evaluation keys";
+    case T_EVAL_MANIFEST: return "evaluation-key manifest";
+    case T_SWITCH_KEY: return "switching-key part";
     case T_CT: return "ciphertext";
     case T_PT: return "plaintext";
   }
   return "unknown";
 }
-static constexpr uint16_t VERSION = 1;
+static constexpr uint16_t VERSION = 2;
 static constexpr size_t HDR = 40;
 
 static u64 checksum(const uint8_t* p, size_t n) {
@@ -75,6 +80,7 @@ struct Reader {
   const uint8_t* p;
   size_t n, pos = HDR;
   const CkksContext& cx;
+  // want = 0 accepts any type (the caller checks type()).
   Reader(const CkksContext& c, const uint8_t* p_, size_t n_, uint16_t want) : p(p_), n(n_), cx(c) {
     if (n < HDR || std::memcmp(p, "HECK", 4) != 0) throw HecErr("HEC5108", "not an hec CKKS object (bad magic or too short)");
     uint16_t v, t;
@@ -85,13 +91,20 @@ struct Reader {
     std::memcpy(&fp, p + 8, 4);
     std::memcpy(&len, p + 16, 8);
     std::memcpy(&cs, p + 24, 8);
-    if (v != VERSION) throw HecErr("HEC5108", "unsupported format version " + std::to_string(v));
-    if (t != want)
+    if (v != VERSION)
+      throw HecErr("HEC5108", "unsupported format version " + std::to_string(v) + " (this engine reads version " +
+                                  std::to_string(VERSION) + "); regenerate the object with this version of hec");
+    if (want != 0 && t != want)
       throw HecErr("HEC5108", std::string("expected a ") + type_name(want) + ", got a " + type_name(t) + " file");
     if (fp != c.fingerprint)
       throw HecErr("HEC5108", "parameter fingerprint mismatch: object made for different CKKS parameters");
     if (len != n - HDR) throw HecErr("HEC5108", "truncated or padded object: payload length mismatch");
     if (checksum(p + HDR, len) != cs) throw HecErr("HEC5108", "checksum mismatch: object is corrupt");
+  }
+  uint16_t type() const {
+    uint16_t t;
+    std::memcpy(&t, p + 6, 2);
+    return t;
   }
   void get(void* dst, size_t k) {
     if (k > n - pos) throw HecErr("HEC5108", "truncated object");
@@ -189,10 +202,11 @@ std::unique_ptr<SecretKey> CkksContext::load_sk(const uint8_t* p, size_t n) cons
   return sk;
 }
 
+// Public key: b, then the seed of a.
 std::vector<uint8_t> CkksContext::save_pk(const PublicKey& pk) const {
-  Writer w(2 * pk.a.words() * 8 + 32);
+  Writer w(pk.b.words() * 8 + 64);
   w.poly(pk.b);
-  w.poly(pk.a);
+  w.put(pk.seed.data(), pk.seed.size());
   return w.finish(T_PUBLIC, fingerprint);
 }
 
@@ -200,59 +214,146 @@ std::unique_ptr<PublicKey> CkksContext::load_pk(const uint8_t* p, size_t n) cons
   Reader r(*this, p, n, T_PUBLIC);
   auto pk = std::make_unique<PublicKey>();
   pk->b = r.poly(rc.L + 1, 0);
-  pk->a = r.poly(rc.L + 1, 0);
+  r.get(pk->seed.data(), pk->seed.size());
   r.done();
+  pk->a = RnsPoly(rc.N, rc.L + 1, 0);
+  expand_uniform(pk->seed, SEED_PUBLIC_KEY, 0, pk->a);
   return pk;
 }
 
-static void put_key(Writer& w, const SwitchKey& k) {
-  w.val<u32>((u32)k.b.size());
-  for (size_t j = 0; j < k.b.size(); j++) {
-    w.poly(k.b[j]);
-    w.poly(k.a[j]);
-  }
-}
+// Evaluation keys in parts.
+//   manifest (type 4):  u64 set id | u32 count (parts, manifest included) | u32 dnum | u32 digits | u32 keys |
+//                       u64 key id × keys (0 = relinearisation, else a Galois element)
+//   switching key (7):  u64 set id | u32 index (1..count-1) | u32 count | u64 key id | u32 digits | u32 flags
+//                       (bit 0: seeded) | [seeded: 32-byte seed] | per digit: poly b_j, [not seeded: poly a_j]
+static constexpr u32 F_SEEDED = 1;
+// A message may end in "\nfix: ..." (runtime/backends/cpu/native.ts turns it into the HecError's fix line).
+static const char* const FIX_PARTS =
+    "\nfix: pass every part of one evaluation-key set exactly once, in the order the client produced them";
 
-std::vector<uint8_t> CkksContext::save_evk(const EvalKeys& ek) const {
-  size_t digits = (size_t)((rc.L + alpha) / alpha);
-  size_t per = digits * 2 * rc.N * (size_t)(rc.L + 1 + rc.K) * 8 + 64;
-  Writer w(per * ((ek.relin ? 1 : 0) + ek.galois.size()) + 64);
+static std::string key_name(u64 id) { return id == 0 ? std::string("relinearisation") : "Galois " + std::to_string(id); }
+static u32 n_digits(const CkksContext& cx) { return (u32)((cx.L() + 1 + cx.alpha - 1) / cx.alpha); }
+
+std::vector<uint8_t> CkksContext::save_manifest(const KeyManifest& m) const {
+  Writer w(32 + 8 * m.keys.size());
+  w.val<u64>(m.set_id);
+  w.val<u32>(m.count());
   w.val<u32>((u32)dnum);
-  w.val<u32>(ek.relin ? 1 : 0);
-  w.val<u32>((u32)ek.galois.size());
-  if (ek.relin) put_key(w, *ek.relin);
-  for (auto& kv : ek.galois) {
-    w.val<u64>(kv.first);
-    put_key(w, kv.second);
-  }
-  return w.finish(T_EVAL, fingerprint);
+  w.val<u32>(n_digits(*this));
+  w.val<u32>((u32)m.keys.size());
+  for (u64 k : m.keys) w.val<u64>(k);
+  return w.finish(T_EVAL_MANIFEST, fingerprint);
 }
 
-std::unique_ptr<EvalKeys> CkksContext::load_evk(const uint8_t* p, size_t n) const {
-  Reader r(*this, p, n, T_EVAL);
-  auto ek = std::make_unique<EvalKeys>();
-  if ((int)r.val<u32>() != dnum) throw HecErr("HEC5108", "evaluation keys were made with a different dnum");
-  u32 has_relin = r.val<u32>(), ng = r.val<u32>();
-  const u32 ndig = (u32)((rc.L + 1 + alpha - 1) / alpha);
-  auto get_key = [&]() {
-    SwitchKey k;
-    if (r.val<u32>() != ndig) throw HecErr("HEC5108", "switching key has the wrong number of digits");
-    for (u32 j = 0; j < ndig; j++) {
-      k.b.push_back(r.poly(rc.L + 1, rc.K));
-      k.a.push_back(r.poly(rc.L + 1, rc.K));
-    }
-    return k;
-  };
-  if (has_relin > 1) throw HecErr("HEC5108", "evaluation keys header is corrupt");
-  if (has_relin) ek->relin = std::make_unique<SwitchKey>(get_key());
-  if (ng > 2 * rc.N) throw HecErr("HEC5108", "evaluation keys header is corrupt");
-  for (u32 i = 0; i < ng; i++) {
-    u64 g = r.val<u64>();
-    if ((g & 1) == 0 || g >= 2 * rc.N) throw HecErr("HEC5108", "invalid Galois element in evaluation keys");
-    ek->galois.emplace(g, get_key());
+KeyManifest CkksContext::load_manifest(const uint8_t* p, size_t n) const {
+  Reader r(*this, p, n, 0);
+  if (r.type() == T_SWITCH_KEY)
+    throw HecErr("HEC5113", std::string("evaluation-key part 0 is a switching key, not the manifest: parts are out of "
+                                        "order or the manifest is missing") + FIX_PARTS);
+  if (r.type() != T_EVAL_MANIFEST)
+    throw HecErr("HEC5108", std::string("expected an evaluation-key manifest, got a ") + type_name(r.type()) + " file");
+  KeyManifest m;
+  m.set_id = r.val<u64>();
+  u32 count = r.val<u32>(), d = r.val<u32>(), nd = r.val<u32>(), nk = r.val<u32>();
+  if ((int)d != dnum || nd != n_digits(*this)) throw HecErr("HEC5108", "evaluation keys were made with a different dnum");
+  if (nk > 2 * rc.N || count != nk + 1) throw HecErr("HEC5108", "evaluation-key manifest header is corrupt");
+  std::map<u64, bool> seen;
+  for (u32 i = 0; i < nk; i++) {
+    u64 id = r.val<u64>();
+    if (id != 0 && ((id & 1) == 0 || id == 1 || id >= 2 * rc.N))
+      throw HecErr("HEC5108", "invalid Galois element " + std::to_string(id) + " in the evaluation-key manifest");
+    if (!seen.emplace(id, true).second) throw HecErr("HEC5108", "evaluation-key manifest lists " + key_name(id) + " twice");
+    m.keys.push_back(id);
   }
   r.done();
+  return m;
+}
+
+size_t CkksContext::switch_part_bytes(bool seeded) const {
+  const size_t poly = 8 + rc.N * (size_t)(rc.L + 1 + rc.K) * 8;
+  return HDR + 32 + (seeded ? 32 : 0) + n_digits(*this) * poly * (seeded ? 1 : 2);
+}
+
+std::vector<uint8_t> CkksContext::save_switch_part(const SwitchKey& k, const KeyManifest& m, u32 index, bool seeded) const {
+  if (index < 1 || index >= m.count()) throw HecErr("HEC5110", "switching-key part index outside 1..count-1");
+  if (k.b.size() != n_digits(*this)) throw HecErr("HEC5199", "switching key has the wrong number of digits");
+  Writer w(switch_part_bytes(seeded) - HDR);
+  w.val<u64>(m.set_id);
+  w.val<u32>(index);
+  w.val<u32>(m.count());
+  w.val<u64>(m.keys[index - 1]);
+  w.val<u32>((u32)k.b.size());
+  w.val<u32>(seeded ? F_SEEDED : 0);
+  if (seeded) w.put(k.seed.data(), k.seed.size());
+  for (size_t j = 0; j < k.b.size(); j++) {
+    w.poly(k.b[j]);
+    if (!seeded) w.poly(k.a[j]);
+  }
+  return w.finish(T_SWITCH_KEY, fingerprint);
+}
+
+std::unique_ptr<EvalKeys> CkksContext::begin_evk(const uint8_t* p, size_t n) const {
+  auto ek = std::make_unique<EvalKeys>();
+  ek->manifest = load_manifest(p, n);
+  ek->next_part = 1;
+  ek->complete = false;
   return ek;
+}
+
+void CkksContext::add_evk_part(EvalKeys& ek, const uint8_t* p, size_t n) const {
+  const KeyManifest& m = ek.manifest;
+  if (ek.complete) throw HecErr("HEC5113", "evaluation keys are already complete: no more parts can be added");
+  Reader r(*this, p, n, 0);
+  if (r.type() == T_EVAL_MANIFEST)
+    throw HecErr("HEC5113", "evaluation-key part " + std::to_string(ek.next_part) +
+                                " is a second manifest: parts of two key sets are mixed" + FIX_PARTS);
+  if (r.type() != T_SWITCH_KEY)
+    throw HecErr("HEC5108", std::string("expected a switching-key part, got a ") + type_name(r.type()) + " file");
+  const u64 set = r.val<u64>();
+  const u32 index = r.val<u32>(), count = r.val<u32>();
+  const u64 id = r.val<u64>();
+  if (set != m.set_id || count != m.count())
+    throw HecErr("HEC5113", "switching-key part " + std::to_string(index) + " belongs to another evaluation-key set" + FIX_PARTS);
+  if (index == 0 || index >= count) throw HecErr("HEC5108", "switching-key part index " + std::to_string(index) + " is corrupt");
+  if (index < ek.next_part)
+    throw HecErr("HEC5113", "duplicate evaluation-key part " + std::to_string(index) + " of " + std::to_string(count) +
+                                " (" + key_name(id) + ")" + FIX_PARTS);
+  if (index > ek.next_part)
+    throw HecErr("HEC5113", "evaluation-key part " + std::to_string(ek.next_part) + " of " + std::to_string(count) +
+                                " is missing: got part " + std::to_string(index) + " (parts lost or out of order)" + FIX_PARTS);
+  if (id != m.keys[index - 1])
+    throw HecErr("HEC5108", "switching-key part " + std::to_string(index) + " holds " + key_name(id) + " but the manifest lists " +
+                                key_name(m.keys[index - 1]) + ": corrupt");
+  const u32 nd = r.val<u32>(), flags = r.val<u32>();
+  if (nd != n_digits(*this)) throw HecErr("HEC5108", "switching key has the wrong number of digits");
+  if (flags & ~F_SEEDED) throw HecErr("HEC5108", "switching-key part has unknown flags: corrupt");
+  SwitchKey k;
+  const bool seeded = flags & F_SEEDED;
+  if (seeded) r.get(k.seed.data(), k.seed.size());
+  for (u32 j = 0; j < nd; j++) {
+    k.b.push_back(r.poly(rc.L + 1, rc.K));
+    if (!seeded) k.a.push_back(r.poly(rc.L + 1, rc.K));
+  }
+  r.done();
+  if (seeded) {
+    for (u32 j = 0; j < nd; j++) {
+      RnsPoly a(rc.N, rc.L + 1, rc.K);
+      expand_uniform(k.seed, SEED_SWITCH_KEY, j, a);
+      k.a.push_back(std::move(a));
+    }
+  }
+  if (id == 0) ek.relin = std::make_unique<SwitchKey>(std::move(k));
+  else ek.galois.emplace(id, std::move(k));
+  ek.next_part++;
+}
+
+void CkksContext::finish_evk(EvalKeys& ek) const {
+  if (ek.complete) return;
+  const u32 count = ek.manifest.count();
+  if (ek.next_part != count)
+    throw HecErr("HEC5113", "evaluation keys are incomplete: " + std::to_string(ek.next_part) + " of " + std::to_string(count) +
+                                " parts arrived (stream truncated)" + FIX_PARTS);
+  ek.complete = true;
 }
 
 std::vector<uint8_t> CkksContext::save_params() const {

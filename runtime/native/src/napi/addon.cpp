@@ -66,6 +66,10 @@ class Obj : public Napi::ObjectWrap<Obj> {
     ext_bytes = bytes;
     Napi::MemoryManagement::AdjustExternalMemory(Env(), bytes);
   }
+  void account_more(int64_t bytes) {  // keys growing part by part
+    ext_bytes += bytes;
+    Napi::MemoryManagement::AdjustExternalMemory(Env(), bytes);
+  }
 
  private:
   Napi::Value Free(const Napi::CallbackInfo& info) {
@@ -154,10 +158,17 @@ const PublicKey& pk_of(const Napi::Value& v) {
   if (!w->pk) throw HecErr("HEC5107", "public key was freed or is not a public key");
   return *w->pk;
 }
-const EvalKeys& evk_of(const Napi::Value& v) {
+EvalKeys& evk_loading(const Napi::Value& v) {
   Obj* w = unwrap(v, "evaluation keys");
   if (!w->evk) throw HecErr("HEC5107", "evaluation keys were freed or are not evaluation keys");
   return *w->evk;
+}
+const EvalKeys& evk_of(const Napi::Value& v) {
+  EvalKeys& ek = evk_loading(v);
+  if (!ek.complete)
+    throw HecErr("HEC5113", "evaluation keys are still loading (" + std::to_string(ek.next_part) + " of " +
+                                std::to_string(ek.manifest.count()) + " parts); finish loading every part first");
+  return ek;
 }
 double num(const Napi::Value& v, const char* what) {
   if (!v.IsNumber()) throw HecErr("HEC5110", std::string(what) + " must be a number");
@@ -187,10 +198,32 @@ std::pair<const uint8_t*, size_t> bytes_arg(const Napi::Value& v) {
   Napi::Uint8Array u = v.As<Napi::Uint8Array>();
   return {u.Data(), u.ByteLength()};
 }
+// Copies into a V8-owned buffer. (Handing the vector over as an external ArrayBuffer would save the copy, but its
+// finalizer only runs on a later macrotask, so a loop of awaited key parts — microtasks only — kept every part's
+// ~80 MB alive until the loop ended.)
 Napi::Value to_bytes(Napi::Env env, const std::vector<uint8_t>& b) {
   auto out = Napi::Uint8Array::New(env, b.size());
   std::memcpy(out.Data(), b.data(), b.size());
   return out;
+}
+std::vector<u64> galois_of(CkksContext& cx, const Napi::Value& rotations, bool conj) {
+  std::vector<u64> gal;
+  if (rotations.IsArray()) {
+    Napi::Array a = rotations.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      u64 g = cx.galois_rot((long)int_arg(a.Get(i), "rotation"));
+      if (g != 1) gal.push_back(g);
+    }
+  }
+  if (conj) gal.push_back(cx.galois_conj());
+  return gal;
+}
+Seed seed_arg(const Napi::Value& v, const char* what) {
+  auto b = bytes_arg(v);
+  if (b.second != 32) throw HecErr("HEC5110", std::string(what) + " must be 32 bytes");
+  Seed s;
+  std::memcpy(s.data(), b.first, 32);
+  return s;
 }
 
 class Ctx : public Napi::ObjectWrap<Ctx> {
@@ -201,10 +234,11 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                        {M(encode), M(encodeExt), M(decode), M(genSecretKey), M(genPublicKey), M(genEvalKeys), M(encryptPk),
                         M(encryptSk), M(decrypt), M(add), M(sub), M(negate), M(addPlain), M(mulPlain), M(addConst),
                         M(mulConst), M(mul), M(rescale), M(dropTo), M(levelDrop), M(rotate), M(rotateHoisted),
-                        M(conjugate), M(modRaise), M(linearTransform), M(linComb), M(serialize), M(loadCiphertext), M(loadPlaintext),
-                        M(loadSecretKey), M(loadPublicKey), M(loadEvalKeys), M(paramsBytes), M(benchNtt),
+                        M(conjugate), M(modRaise), M(linearTransform), M(linComb), M(serialize), M(loadCiphertext),
+                        M(loadPlaintext), M(loadSecretKey), M(loadPublicKey), M(paramsBytes), M(benchNtt),
                         M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
-                        M(primeCount)});
+                        M(primeCount), M(evalKeyManifest), M(genEvalKeyPart), M(evalKeyPartBytes), M(beginEvalKeys),
+                        M(addEvalKeyPart), M(finishEvalKeys)});
 #undef M
   }
   std::unique_ptr<CkksContext> cx;
@@ -271,20 +305,61 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
   Napi::Value genPublicKey(const Napi::CallbackInfo& info) {
     BODY({ return wrap_key(info.Env(), cx->gen_public(sk_of(info[0])), K_PK); });
   }
+  // All keys at once, in memory (benchmarks and tests; nothing serializes this object as a whole).
   Napi::Value genEvalKeys(const Napi::CallbackInfo& info) {
     BODY({
       const SecretKey& sk = sk_of(info[0]);
-      bool relin = info[1].ToBoolean();
-      std::vector<u64> gal;
-      if (info[2].IsArray()) {
-        Napi::Array a = info[2].As<Napi::Array>();
-        for (uint32_t i = 0; i < a.Length(); i++) {
-          u64 g = cx->galois_rot((long)int_arg(a.Get(i), "rotation"));
-          if (g != 1) gal.push_back(g);
-        }
-      }
-      if (info[3].ToBoolean()) gal.push_back(cx->galois_conj());
-      return wrap_key(info.Env(), cx->gen_eval(sk, relin, gal), K_EVK);
+      return wrap_key(info.Env(), cx->gen_eval(sk, info[1].ToBoolean(), galois_of(*cx, info[2], info[3].ToBoolean())), K_EVK);
+    });
+  }
+  // Client side of streamed keys: the manifest (part 0) of a new key set -> {bytes, count}.
+  Napi::Value evalKeyManifest(const Napi::CallbackInfo& info) {
+    BODY({
+      KeyManifest m = cx->eval_manifest(info[0].ToBoolean(), galois_of(*cx, info[1], info[2].ToBoolean()));
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("count", Napi::Number::New(info.Env(), m.count()));
+      o.Set("bytes", to_bytes(info.Env(), cx->save_manifest(m)));
+      return o;
+    });
+  }
+  // (sk, manifest bytes, index ≥ 1, seeded) -> part `index`: that switching key, generated, serialized and dropped.
+  Napi::Value genEvalKeyPart(const Napi::CallbackInfo& info) {
+    BODY({
+      const SecretKey& sk = sk_of(info[0]);
+      auto b = bytes_arg(info[1]);
+      KeyManifest m = cx->load_manifest(b.first, b.second);
+      int index = int_arg(info[2], "index");
+      if (index < 1 || (u32)index >= m.count()) throw HecErr("HEC5110", "genEvalKeyPart: index outside 1..count-1");
+      SwitchKey k = cx->gen_key(sk, m.keys[(size_t)index - 1]);
+      return to_bytes(info.Env(), cx->save_switch_part(k, m, (u32)index, info[3].ToBoolean()));
+    });
+  }
+  Napi::Value evalKeyPartBytes(const Napi::CallbackInfo& info) {
+    BODY({ return Napi::Number::New(info.Env(), (double)cx->switch_part_bytes(info[0].ToBoolean())); });
+  }
+  // Server side: an (incomplete) evaluation-key object from the manifest, then one part at a time, then finish.
+  Napi::Value beginEvalKeys(const Napi::CallbackInfo& info) {
+    BODY({
+      auto b = bytes_arg(info[0]);
+      return wrap_key(info.Env(), cx->begin_evk(b.first, b.second), K_EVK);
+    });
+  }
+  Napi::Value addEvalKeyPart(const Napi::CallbackInfo& info) {
+    BODY({
+      EvalKeys& ek = evk_loading(info[0]);
+      auto b = bytes_arg(info[1]);
+      cx->add_evk_part(ek, b.first, b.second);
+      Obj* w = unwrap(info[0], "evaluation keys");
+      const int64_t digits = (cx->L() + cx->alpha) / cx->alpha;  // ceil((L+1)/α)
+      const int64_t key_bytes = 2 * digits * (int64_t)cx->N() * (cx->L() + 1 + cx->rc.K) * 8;
+      w->account_more(key_bytes);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value finishEvalKeys(const Napi::CallbackInfo& info) {
+    BODY({
+      cx->finish_evk(evk_loading(info[0]));
+      return info.Env().Undefined();
     });
   }
   Napi::Value encryptPk(const Napi::CallbackInfo& info) {
@@ -390,7 +465,9 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       if (w->pt) return to_bytes(info.Env(), cx->save_pt(*w->pt));
       if (w->sk) return to_bytes(info.Env(), cx->save_sk(*w->sk));
       if (w->pk) return to_bytes(info.Env(), cx->save_pk(*w->pk));
-      if (w->evk) return to_bytes(info.Env(), cx->save_evk(*w->evk));
+      if (w->evk)
+        throw HecErr("HEC5110", "evaluation keys are not serialized as one object: they travel in parts "
+                                "(evalKeyManifest, genEvalKeyPart)");
       throw HecErr("HEC5107", "serialize: object was freed");
     });
   }
@@ -416,12 +493,6 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
     BODY({
       auto b = bytes_arg(info[0]);
       return wrap_key(info.Env(), cx->load_pk(b.first, b.second), K_PK);
-    });
-  }
-  Napi::Value loadEvalKeys(const Napi::CallbackInfo& info) {
-    BODY({
-      auto b = bytes_arg(info[0]);
-      return wrap_key(info.Env(), cx->load_evk(b.first, b.second), K_EVK);
     });
   }
   Napi::Value paramsBytes(const Napi::CallbackInfo& info) { BODY({ return to_bytes(info.Env(), cx->save_params()); }); }
@@ -501,6 +572,44 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
 #undef BODY
 };
 
+// Test hook: ChaCha20 keystream (key 32 bytes, nonce 12 bytes, initial block counter, length) — RFC 8439 vectors.
+Napi::Value ChaCha20(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Seed key = seed_arg(info[0], "chacha20 key");
+    auto nonce = bytes_arg(info[1]);
+    if (nonce.second != 12) throw HecErr("HEC5110", "chacha20: nonce must be 12 bytes");
+    double ctr = num(info[2], "counter"), len = num(info[3], "length");
+    if (ctr < 0 || ctr > 4294967295.0 || ctr != std::floor(ctr)) throw HecErr("HEC5110", "chacha20: counter is a u32");
+    if (len < 0 || len > (double)(1 << 26) || len != std::floor(len)) throw HecErr("HEC5110", "chacha20: length outside 0..2^26");
+    std::vector<uint8_t> out((size_t)len);
+    chacha20_stream(key.data(), nonce.first, (uint32_t)ctr, out.data(), out.size());
+    return to_bytes(info.Env(), out);
+  });
+}
+
+// Test hook: n residues mod q expanded from (seed, nonce words) exactly as key loading does (SeededPrg::uniform_mod).
+Napi::Value ExpandUniform(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Seed s = seed_arg(info[0], "seed");
+    if (!info[1].IsArray() || info[1].As<Napi::Array>().Length() != 3) throw HecErr("HEC5110", "expandUniform: nonce must be 3 words");
+    Napi::Array na = info[1].As<Napi::Array>();
+    uint32_t nn[3];
+    for (uint32_t i = 0; i < 3; i++) {
+      double d = num(na.Get(i), "nonce word");
+      if (d < 0 || d > 4294967295.0 || d != std::floor(d)) throw HecErr("HEC5110", "expandUniform: nonce words are u32");
+      nn[i] = (uint32_t)d;
+    }
+    std::vector<u64> q = primes_arg(info[2], "q");
+    if (q.size() != 1 || q[0] < 2) throw HecErr("HEC5110", "expandUniform: q must be one decimal string ≥ 2 in an array");
+    int n = int_arg(info[3], "n");
+    if (n < 0 || n > (1 << 24)) throw HecErr("HEC5110", "expandUniform: n outside 0..2^24");
+    SeededPrg prg(s.data(), nn[0], nn[1], nn[2]);
+    auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), (size_t)n, napi_biguint64_array);
+    prg.uniform_mod(out.Data(), (size_t)n, q[0]);
+    return out;
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     ThreadPool::instance().set_threads(int_arg(info[0], "threads"));
@@ -525,7 +634,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("liveObjects", Napi::Function::New(env, LiveObjects));
   exports.Set("ifmaAvailable", Napi::Function::New(env, IfmaAvailable));
   exports.Set("setIfma", Napi::Function::New(env, SetIfma));
-  exports.Set("engineVersion", Napi::Number::New(env, 1));
+  exports.Set("chacha20", Napi::Function::New(env, ChaCha20));
+  exports.Set("expandUniform", Napi::Function::New(env, ExpandUniform));
+  exports.Set("engineVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

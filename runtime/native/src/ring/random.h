@@ -1,5 +1,9 @@
-// Randomness from the OS CSPRNG only (getrandom(2), falling back to /dev/urandom); never rand().
-// Buffered so that sampling a 2^16-coefficient polynomial is a few syscalls.
+// Randomness.
+//  - Csprng: the OS CSPRNG only (getrandom(2), falling back to /dev/urandom); never rand(). Every secret, error and
+//    seed comes from here. Buffered so that sampling a 2^16-coefficient polynomial is a few syscalls.
+//  - SeededPrg: ChaCha20 (RFC 8439) keyed by a 32-byte seed, a deterministic PRG that expands a seed into the public
+//    uniform half `a` of a key (seed compression: keys travel as (b, seed), the receiver regenerates a). Only public
+//    values are ever derived from it; its seeds come from Csprng.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +13,9 @@
 
 namespace hec {
 
+// uniform_mod (both generators): uniform in [0, q) by rejection. Draw little-endian 64-bit words, keep the low
+// bit_length(q) bits, accept if < q (no modulo bias; at least half of the draws are accepted). For SeededPrg the
+// output is therefore a pure function of (seed, nonce, q, n): keystream word i is candidate i.
 class Csprng {
  public:
   Csprng();
@@ -26,6 +33,29 @@ class Csprng {
  private:
   std::vector<uint8_t> buf_;
   size_t pos_;
+  void refill();
+};
+
+// The ChaCha20 block function of RFC 8439 §2.3: 256-bit key (8 little-endian words), 32-bit block counter, 96-bit
+// nonce (3 words) -> 64 bytes of keystream.
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3], uint8_t out[64]);
+// Keystream bytes [64·counter0, 64·counter0 + n) of (key, nonce), as RFC 8439 §2.4 XORs with the plaintext.
+void chacha20_stream(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter0, uint8_t* out, size_t n);
+
+class SeededPrg {
+ public:
+  // Keystream of ChaCha20(seed, nonce = (n0, n1, n2) as little-endian words), block counter from 0. Callers give each
+  // independent stream its own nonce (key purpose, digit, limb), so one seed serves a whole key.
+  SeededPrg(const uint8_t seed[32], uint32_t n0, uint32_t n1, uint32_t n2);
+  ~SeededPrg();
+  void fill(void* dst, size_t n);
+  u64 next64();
+  void uniform_mod(u64* out, size_t n, u64 q);
+
+ private:
+  uint32_t key_[8], nonce_[3], counter_ = 0;
+  uint8_t buf_[1024];  // 16 ChaCha20 blocks
+  size_t pos_ = sizeof buf_;
   void refill();
 };
 
