@@ -28,6 +28,25 @@ export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
     secretHammingWeight: 192,
     bootstrapLevels: 15,
   },
+  /**
+   * N16_BOOT with sparse-secret encapsulation (Bossuat et al. 2022): each bootstrap switches to an ephemeral secret of
+   * Hamming weight 32 for ModRaise, so K drops from 28 to 12 and EvalMod's polynomial from degree 429 to 211. The key
+   * to the ephemeral secret exists only modulo q_0·P (361 bits at N = 2^16), the same construction Lattigo uses; hec
+   * does not run a lattice estimator on that sparse instance (see the README's security note).
+   */
+  N16_BOOT_SPARSE: {
+    name: 'N16_BOOT_SPARSE',
+    logN: 16,
+    firstPrimeBits: 61,
+    scalePrimeBits: 55,
+    levels: 24,
+    specialPrimeBits: [60, 60, 60, 60, 60],
+    dnum: 5,
+    scaleBits: 55,
+    secretHammingWeight: 192,
+    bootstrapLevels: 15,
+    bootstrapSparseWeight: 32,
+  },
   /** Same chain shape as N16_BOOT at N=2^12 (insecure): bootstrapping tests on a real engine in seconds. */
   TEST_INSECURE_BOOT_N12: {
     name: 'TEST_INSECURE_BOOT_N12',

@@ -12,6 +12,9 @@ import type { Prim } from './prim.ts';
 export interface BootstrapServer extends ServerContext {
   /** Level-0 ciphertext → top level, plaintext m + q_0·I, scale unchanged (runtime/native/README.md). */
   modRaise(a: Ciphertext): Ciphertext;
+  /** Sparse-secret encapsulation (needed when params.bootstrapSparseWeight > 0; CpuServer has them). */
+  toSparse?(a: Ciphertext): Ciphertext;
+  fromSparse?(a: Ciphertext): Ciphertext;
   /** Optional: plaintexts over Q ∪ P for linearTransform's double hoisting (CpuServer.encodeExtended). */
   encodeExtended?(values: { re: Float64Array; im?: Float64Array }, level: number, scale: number): Plaintext;
   /** Optional fused Σ mulConst (CpuServer.linearCombination). */
@@ -57,6 +60,10 @@ export class ServerPrim implements Prim<Ciphertext> {
     this.dropLevel = typeof dl === 'function' ? (a, level) => dl.call(s, a, level) : undefined;
     this.linearTransform = typeof s.linearTransform === 'function' && fuse
       ? (x, lt, scale, key) => this.fusedLinearTransform(x, lt, scale, key) : undefined;
+    if (typeof s.toSparse === 'function' && typeof s.fromSparse === 'function') {
+      this.toSparse = (a) => s.toSparse!(a);
+      this.fromSparse = (a) => s.fromSparse!(a);
+    }
     this.linComb = typeof s.linearCombination === 'function' && fuse
       ? (terms) => s.linearCombination!(terms.map((t) => ({ ct: t.x, c: t.c, scale: t.scale }))) : undefined;
     if (useCache) {
@@ -94,6 +101,8 @@ export class ServerPrim implements Prim<Ciphertext> {
 
   readonly linearTransform: ((x: Ciphertext, lt: LinearTransform, scale: number, key: string) => Ciphertext) | undefined;
   readonly linComb: ((terms: readonly { x: Ciphertext; c: number; scale: number }[]) => Ciphertext) | undefined;
+  readonly toSparse: ((a: Ciphertext) => Ciphertext) | undefined;
+  readonly fromSparse: ((a: Ciphertext) => Ciphertext) | undefined;
 
   private fusedLinearTransform(x: Ciphertext, lt: LinearTransform, scale: number, key: string): Ciphertext {
     const babyIndex = new Map(lt.babies.map((b, i) => [b, i]));

@@ -100,6 +100,8 @@ export class CpuClient implements ClientContext {
   private pk: NativeObject | undefined;
   private readonly encryption: 'secret' | 'public';
   private readonly seeded: boolean;
+  /** Ephemeral sparse secrets of encapsulating key sets (wiped on dispose). */
+  private readonly ephemeral: NativeObject[] = [];
 
   constructor(readonly params: CkksParams, opts: CpuClientOptions = {}, secretKeyBytes?: Uint8Array) {
     this.cx = nativeContext(params);
@@ -130,16 +132,21 @@ export class CpuClient implements ClientContext {
     // A bootstrap circuit needs relinearisation and conjugation; its rotations are listed explicitly in `rotations`.
     const relin = request.relinearize || request.bootstrap;
     const conj = request.conjugate || request.bootstrap;
-    const manifest = nat(() => this.cx.evalKeyManifest(relin, rots, conj));
+    // Sparse-secret encapsulation: an ephemeral secret of the parameters' bootstrap weight, kept by this client only
+    // while the key set can still be generated (both encapsulation keys must use the same one).
+    const sparseWeight = request.bootstrap ? this.params.bootstrapSparseWeight ?? 0 : 0;
+    const manifest = nat(() => this.cx.evalKeyManifest(relin, rots, conj, sparseWeight > 0));
+    let sparse: NativeObject | undefined;
+    if (sparseWeight > 0) this.ephemeral.push((sparse = nat(() => this.cx.genSecretKey(sparseWeight))));
     const { cx, seeded } = this;
     const sk = (): NativeObject => this.sk;
     return {
       count: manifest.count,
-      byteLength: manifest.bytes.byteLength + (manifest.count - 1) * nat(() => cx.evalKeyPartBytes(seeded)),
+      byteLength: nat(() => cx.evalKeysBytes(manifest.bytes, seeded)),
       // Every pass regenerates the switching keys (fresh errors and seeds, same key set id and secret key).
       parts: async function* () {
         yield manifest.bytes;
-        for (let i = 1; i < manifest.count; i++) yield nat(() => cx.genEvalKeyPart(sk(), manifest.bytes, i, seeded));
+        for (let i = 1; i < manifest.count; i++) yield nat(() => cx.genEvalKeyPart(sk(), manifest.bytes, i, seeded, sparse));
       },
     };
   }
@@ -182,6 +189,8 @@ export class CpuClient implements ClientContext {
   dispose(): void {
     this.sk.free();
     this.pk?.free();
+    for (const e of this.ephemeral) e.free();
+    this.ephemeral.length = 0;
   }
 }
 
@@ -408,6 +417,16 @@ export class CpuServer implements ServerContext {
   linearCombination(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext {
     const xs = terms.map((t) => this.ct(t.ct, 'linearCombination'));
     return this.wrap(nat(() => this.cx.linComb(xs, terms.map((t) => t.c), terms.map((t) => t.scale))));
+  }
+  /** Sparse-secret encapsulation (bootstrapping, params.bootstrapSparseWeight): level 0 → the ephemeral secret. */
+  toSparse(a: Ciphertext): Ciphertext {
+    const x = this.ct(a, 'toSparse');
+    return this.wrap(nat(() => this.cx.toSparse(x, this.evk)));
+  }
+  /** …and back to the main secret (after ModRaise). */
+  fromSparse(a: Ciphertext): Ciphertext {
+    const x = this.ct(a, 'fromSparse');
+    return this.wrap(nat(() => this.cx.fromSparse(x, this.evk)));
   }
   /** Install the bootstrapping circuit (runtime/bootstrap); until then `bootstrap` throws HEC5105. */
   setBootstrap(fn: CpuBootstrapFn | undefined): void {

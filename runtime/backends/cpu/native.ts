@@ -30,13 +30,18 @@ export interface NativeContext {
   genSecretKey(hammingWeight: number): NativeObject;
   genPublicKey(sk: NativeObject): NativeObject;
   /** All evaluation keys at once, in memory (benchmarks, tests); not serializable as one object. */
-  genEvalKeys(sk: NativeObject, relin: boolean, rotations: number[], conjugate: boolean): NativeObject;
+  genEvalKeys(sk: NativeObject, relin: boolean, rotations: number[], conjugate: boolean, sparseWeight?: number): NativeObject;
   /** Streamed keys, client side: part 0 (the manifest of a new key set) and its part count. */
-  evalKeyManifest(relin: boolean, rotations: number[], conjugate: boolean): { bytes: Uint8Array; count: number };
+  evalKeyManifest(relin: boolean, rotations: number[], conjugate: boolean, sparse?: boolean): { bytes: Uint8Array; count: number };
   /** Part `index` (1..count-1) of the manifest's key set: that switching key, generated now; `a` as a seed if `seeded`. */
-  genEvalKeyPart(sk: NativeObject, manifest: Uint8Array, index: number, seeded: boolean): Uint8Array;
+  genEvalKeyPart(sk: NativeObject, manifest: Uint8Array, index: number, seeded: boolean, sparseSecret?: NativeObject): Uint8Array;
   /** Exact byte size of one switching-key part. */
   evalKeyPartBytes(seeded: boolean): number;
+  /** Exact bytes of every part of a manifest's key set, the manifest included. */
+  evalKeysBytes(manifest: Uint8Array, seeded: boolean): number;
+  /** Sparse-secret encapsulation (bootstrapping): level-0 ciphertext to the ephemeral secret, and back to the main one. */
+  toSparse(a: NativeObject, evk: NativeObject): NativeObject;
+  fromSparse(a: NativeObject, evk: NativeObject): NativeObject;
   /** Streamed keys, server side: begin from part 0, add parts 1.. in order, finish (HEC5113 if parts are missing). */
   beginEvalKeys(manifest: Uint8Array): NativeObject;
   addEvalKeyPart(evk: NativeObject, part: Uint8Array): void;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { makeParams } from '../../../ir/params.ts';
 import { presetParams } from '../../../ir/presets.ts';
 import type { Ciphertext, SlotValues } from '../../../runtime/backend.ts';
 import { cpuBackend, loadCpuNative, setCpuThreads, type CpuClient, type CpuServer } from '../../../runtime/backends/cpu/index.ts';
@@ -122,5 +123,49 @@ describe.skipIf(!native)('bootstrap on the cpu engine (TEST_INSECURE_BOOT_N12)',
     expect(server.liveCount()).toBe(cacheSize(server));
     releaseCache(server);
     expect(server.liveCount()).toBe(0);
+  });
+});
+
+describe.skipIf(!native)('sparse-secret encapsulation on the cpu engine (TEST_INSECURE_BOOT_N12, ephemeral h = 16)', () => {
+  const sp = makeParams({ ...presetParams('TEST_INSECURE_BOOT_N12', { allowInsecure: true }), name: 'TEST_INSECURE_BOOT_N12_SPARSE', bootstrapSparseWeight: 16 });
+
+  it('keys: the set carries both encapsulation keys, the one to the sparse secret only modulo q_0·P', async () => {
+    const client = await cpuBackend.createClient(sp);
+    const keys = await client.evaluationKeys(bootstrapKeyRequest(sp));
+    const plain = await client.evaluationKeys({ ...bootstrapKeyRequest(sp), bootstrap: false, relinearize: true, conjugate: true });
+    expect(keys.count).toBe(plain.count + 2);
+    const sizes: number[] = [];
+    for await (const p of keys.parts()) sizes.push(p.byteLength);
+    // One digit over 1 + K primes instead of dnum digits over L + 1 + K: the smallest part by far.
+    const full = Math.max(...sizes);
+    const expectSmall = ((1 + sp.p.length) / (sp.q.length + sp.p.length)) / Math.ceil(sp.q.length / Math.ceil(sp.q.length / sp.dnum));
+    expect(Math.min(...sizes.slice(1)) / full).toBeLessThan(expectSmall * 1.1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(keys.byteLength);
+    client.dispose();
+  });
+
+  it('toSparse/fromSparse keep the message; bootstrapping through them is exact to ≥ 22 bits with a smaller K', async () => {
+    const client = await cpuBackend.createClient(sp);
+    const server = await cpuBackend.createServer(sp, await client.evaluationKeys(bootstrapKeyRequest(sp)));
+    const n = sp.slots;
+    const re = Float64Array.from({ length: n }, (_, i) => Math.sin(0.7 * i));
+    const x = server.deserialize(client.encrypt({ re }, 0));
+    // The key to the sparse secret exists only modulo q_0·P: at a higher level the engine refuses.
+    const hi = server.deserialize(client.encrypt({ re }, 2));
+    expect(() => server.toSparse(hi)).toThrow(/HEC5101/);
+    // There and back at level 0: the slots are unchanged (the sparse-keyed value is not decryptable by the client).
+    const back = server.fromSparse(server.toSparse(x));
+    expect(precision(client.decrypt(server.serialize(back)), { re }).min).toBeGreaterThan(20);
+    const plan = bootstrapPlan(sp, 'real');
+    expect(plan.K).toBeLessThan(bootstrapPlan(presetParams('TEST_INSECURE_BOOT_N12', { allowInsecure: true }), 'real').K);
+    const out = bootstrap(server, x, { variant: 'real' });
+    const p = precision(client.decrypt(server.serialize(out)), { re });
+    console.log(`cpu N12 real with encapsulation (K = ${plan.K}): ${p.mean.toFixed(2)}/${p.min.toFixed(2)} bits (mean/worst)`);
+    expect(p.mean).toBeGreaterThan(22);
+    expect(p.min).toBeGreaterThan(19);
+    for (const c of [x, hi, back, out]) server.free(c);
+    releaseCache(server);
+    server.dispose();
+    client.dispose();
   });
 });

@@ -65,6 +65,12 @@ struct SwitchKey {
 // part 0 is this manifest (a random key-set id and the switching keys in order), part i ≥ 1 is switching key
 // keys[i-1] with its own header (set id, index, count). Key id 0 is relinearisation, an odd id < 2N a Galois
 // element; other ids are reserved for further key kinds (loaders refuse them today).
+// Sparse-secret encapsulation keys (bootstrapping): even ids, which no Galois element takes.
+//   KEY_TO_SPARSE: main secret s -> an ephemeral sparse secret s'; only modulo q_0·P (one digit), so s' is never
+//                  the secret of an LWE sample with a larger modulus.
+//   KEY_FROM_SPARSE: s' -> s over the whole chain (an encryption under the main secret).
+constexpr u64 KEY_TO_SPARSE = 2, KEY_FROM_SPARSE = 4;
+
 struct KeyManifest {
   u64 set_id = 0;
   std::vector<u64> keys;
@@ -76,6 +82,7 @@ struct EvalKeys {
   // (u0, u1) = KS(c1) decrypts under σ_g^-1(s) to c1·s, so σ_g(c0 + u0, u1) decrypts under s to σ_g(m) and only the
   // two outputs are permuted (Lattigo does the same), instead of every extended digit.
   std::map<u64, SwitchKey> galois;
+  std::unique_ptr<SwitchKey> to_sparse, from_sparse;  // encapsulation (KEY_TO_SPARSE, KEY_FROM_SPARSE)
   // Loading from parts (server side): the manifest, the index of the next part, and whether all parts arrived.
   KeyManifest manifest;
   u32 next_part = 0;
@@ -120,15 +127,22 @@ class CkksContext {
   void secret_from_coeffs(SecretKey& sk) const;  // fill sk.s from sk.coeffs
   std::unique_ptr<PublicKey> gen_public(const SecretKey& sk) const;
   // Key switching from s_from to s_to (both NTT form over Q_L ∪ P); `a` is expanded from a fresh CSPRNG seed.
-  SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) const;
-  // The switching key of a key id (0 = relinearisation, else Galois element g: s -> σ_g^-1(s)).
-  SwitchKey gen_key(const SecretKey& sk, u64 key_id) const;
-  std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const;
+  // `qn` Q primes (default all): the key then serves levels < qn only.
+  SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn = -1) const;
+  // The switching key of a key id (0 = relinearisation, Galois element g: s -> σ_g^-1(s), KEY_TO_SPARSE /
+  // KEY_FROM_SPARSE with the ephemeral sparse secret `sparse`).
+  SwitchKey gen_key(const SecretKey& sk, u64 key_id, const SecretKey* sparse = nullptr) const;
+  // Q primes a key of this id covers (1 for KEY_TO_SPARSE), and its digit count.
+  int key_q_limbs(u64 key_id) const { return key_id == KEY_TO_SPARSE ? 1 : rc.L + 1; }
+  int key_digits(u64 key_id) const { return (key_q_limbs(key_id) + alpha - 1) / alpha; }
+  // sparse_weight > 0: also the encapsulation keys to and from a fresh ephemeral secret of that Hamming weight.
+  std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois,
+                                     int sparse_weight = 0) const;
   // Expand a seed into the `a` polynomial of a key (NTT form; every limb its own ChaCha20 stream).
   void expand_uniform(const Seed& seed, uint32_t purpose, uint32_t digit, RnsPoly& a) const;
   // Manifest of a key set: a fresh random set id, relinearisation first (if asked), then the Galois elements in the
   // given order without duplicates. Throws HEC5110 for invalid Galois elements.
-  KeyManifest eval_manifest(bool relin, const std::vector<u64>& galois) const;
+  KeyManifest eval_manifest(bool relin, const std::vector<u64>& galois, bool sparse = false) const;
 
   // Encoding and encryption.
   Plaintext encode(const cplx* slots, int level, double scale) const;
@@ -155,6 +169,9 @@ class CkksContext {
   Ciphertext conjugate(const Ciphertext& a, const EvalKeys& ek) const;
   // Switch a ciphertext to the key's target secret (level and scale unchanged); the key must cover a's level.
   Ciphertext key_switch(const Ciphertext& a, const SwitchKey& key) const;
+  // Encapsulation: a level-0 ciphertext to the ephemeral sparse secret, and any ciphertext back to the main one.
+  Ciphertext to_sparse(const Ciphertext& a, const EvalKeys& ek) const;
+  Ciphertext from_sparse(const Ciphertext& a, const EvalKeys& ek) const;
   Ciphertext mod_raise(const Ciphertext& a) const;
   // Σ_g rot_g(Σ_t pt ⊙ rot_{babies[t.baby]}(x)): hoisted babies, fused multiply-accumulate (lintrans.cpp). Result at
   // x's level, scale x.scale·pt.scale (not rescaled).
@@ -191,7 +208,7 @@ class CkksContext {
   std::vector<uint8_t> save_manifest(const KeyManifest& m) const;
   KeyManifest load_manifest(const uint8_t* p, size_t n) const;
   std::vector<uint8_t> save_switch_part(const SwitchKey& k, const KeyManifest& m, u32 index, bool seeded) const;
-  size_t switch_part_bytes(bool seeded) const;  // exact size of one switching-key part
+  size_t switch_part_bytes(bool seeded, u64 key_id = 0) const;  // exact size of one switching-key part
   std::unique_ptr<EvalKeys> begin_evk(const uint8_t* p, size_t n) const;
   void add_evk_part(EvalKeys& ek, const uint8_t* p, size_t n) const;
   void finish_evk(EvalKeys& ek) const;

@@ -159,27 +159,29 @@ u64 CkksContext::galois_inv(u64 g) const {
   return r;
 }
 
-SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) const {
+SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn) const {
   const size_t N = rc.N;
-  const int nl = rc.L + 1 + rc.K;
-  const int ndig = (rc.L + 1 + alpha - 1) / alpha;
+  if (qn < 0) qn = rc.L + 1;
+  const int nl = qn + rc.K;
+  const int ndig = (qn + alpha - 1) / alpha;
   Csprng rng;
   SwitchKey key;
   rng.fill(key.seed.data(), key.seed.size());
   for (int j = 0; j < ndig; j++) {
-    RnsPoly a(N, rc.L + 1, rc.K);
+    RnsPoly a(N, qn, rc.K);
     expand_uniform(key.seed, SEED_SWITCH_KEY, (uint32_t)j, a);
-    RnsPoly b = sample_error(rc.L + 1, rc.K, rng);
+    RnsPoly b = sample_error(qn, rc.K, rng);
     parallel_for((size_t)nl, [&](size_t l) {
       const int g = rc.gidx(a, (int)l);
+      const int sl = (int)l < qn ? (int)l : rc.L + 1 + ((int)l - qn);  // the same prime in the secrets (Q_L ∪ P)
       const Modulus& m = rc.mod(g);
       u64* bb = b.limb((int)l);
-      const u64 *aa = a.limb((int)l), *s = s_to.limb((int)l);
+      const u64 *aa = a.limb((int)l), *s = s_to.limb(sl);
       for (size_t k = 0; k < N; k++) bb[k] = submod(bb[k], m.mul(aa[k], s[k]), m.q);
       // Gadget: P·s_from on the primes of digit j only (so Σ_j digit_j·g_j ≡ P·x mod Q·P).
-      if ((int)l < rc.L + 1 && (int)l / alpha == j) {
+      if ((int)l < qn && (int)l / alpha == j) {
         const u64 pm = rc.P_mod((int)l), pmp = shoup_precomp(pm, m.q);
-        const u64* sf = s_from.limb((int)l);
+        const u64* sf = s_from.limb(sl);
         for (size_t k = 0; k < N; k++) bb[k] = addmod(bb[k], mulshoup(sf[k], pm, pmp, m.q), m.q);
       }
     });
@@ -189,8 +191,12 @@ SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from) co
   return key;
 }
 
-SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id) const {
+SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id, const SecretKey* sparse) const {
   const size_t N = rc.N;
+  if (key_id == KEY_TO_SPARSE || key_id == KEY_FROM_SPARSE) {
+    if (sparse == nullptr) throw HecErr("HEC5110", "encapsulation keys need the ephemeral sparse secret");
+    return key_id == KEY_TO_SPARSE ? gen_switch(sparse->s, sk.s, key_q_limbs(key_id)) : gen_switch(sk.s, sparse->s);
+  }
   if (key_id == 0) {  // relinearisation: s^2 -> s
     RnsPoly s2(N, rc.L + 1, rc.K);
     parallel_for((size_t)s2.limbs(), [&](size_t l) {
@@ -217,7 +223,7 @@ SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id) const {
   return key;
 }
 
-KeyManifest CkksContext::eval_manifest(bool relin, const std::vector<u64>& galois) const {
+KeyManifest CkksContext::eval_manifest(bool relin, const std::vector<u64>& galois, bool sparse) const {
   KeyManifest m;
   Csprng rng;
   m.set_id = rng.next64();
@@ -228,14 +234,22 @@ KeyManifest CkksContext::eval_manifest(bool relin, const std::vector<u64>& galoi
     for (u64 k : m.keys) seen |= (k == g);
     if (!seen) m.keys.push_back(g);
   }
+  if (sparse) {
+    m.keys.push_back(KEY_TO_SPARSE);
+    m.keys.push_back(KEY_FROM_SPARSE);
+  }
   return m;
 }
 
-std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois) const {
+std::unique_ptr<EvalKeys> CkksContext::gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois,
+                                                int sparse_weight) const {
   auto ek = std::make_unique<EvalKeys>();
-  ek->manifest = eval_manifest(relin, galois);
+  ek->manifest = eval_manifest(relin, galois, sparse_weight > 0);
+  std::unique_ptr<SecretKey> sparse = sparse_weight > 0 ? gen_secret(sparse_weight) : nullptr;
   for (u64 id : ek->manifest.keys) {
     if (id == 0) ek->relin = std::make_unique<SwitchKey>(gen_key(sk, 0));
+    else if (id == KEY_TO_SPARSE) ek->to_sparse = std::make_unique<SwitchKey>(gen_key(sk, id, sparse.get()));
+    else if (id == KEY_FROM_SPARSE) ek->from_sparse = std::make_unique<SwitchKey>(gen_key(sk, id, sparse.get()));
     else ek->galois.emplace(id, gen_key(sk, id));
   }
   return ek;

@@ -207,6 +207,17 @@ Ciphertext CkksContext::key_switch(const Ciphertext& a, const SwitchKey& key) co
   return r;
 }
 
+Ciphertext CkksContext::to_sparse(const Ciphertext& a, const EvalKeys& ek) const {
+  if (!ek.to_sparse) throw HecErr("HEC5109", "no encapsulation key to the sparse secret in the evaluation keys");
+  if (a.level != 0) throw HecErr("HEC5101", "toSparse: the ciphertext must be at level 0 (the key exists only modulo q_0·P)");
+  return key_switch(a, *ek.to_sparse);
+}
+
+Ciphertext CkksContext::from_sparse(const Ciphertext& a, const EvalKeys& ek) const {
+  if (!ek.from_sparse) throw HecErr("HEC5109", "no encapsulation key from the sparse secret in the evaluation keys");
+  return key_switch(a, *ek.from_sparse);
+}
+
 Ciphertext CkksContext::conjugate(const Ciphertext& a, const EvalKeys& ek) const {
   check_pair("conjugate", a, a.level, a.scale);
   if (!ek.galois.count(galois_conj())) throw HecErr("HEC5109", "no conjugation key in the evaluation keys");

@@ -231,7 +231,12 @@ static constexpr u32 F_SEEDED = 1;
 static const char* const FIX_PARTS =
     "\nfix: pass every part of one evaluation-key set exactly once, in the order the client produced them";
 
-static std::string key_name(u64 id) { return id == 0 ? std::string("relinearisation") : "Galois " + std::to_string(id); }
+static std::string key_name(u64 id) {
+  if (id == 0) return "relinearisation";
+  if (id == KEY_TO_SPARSE) return "encapsulation (to the sparse secret)";
+  if (id == KEY_FROM_SPARSE) return "encapsulation (from the sparse secret)";
+  return "Galois " + std::to_string(id);
+}
 static u32 n_digits(const CkksContext& cx) { return (u32)((cx.L() + 1 + cx.alpha - 1) / cx.alpha); }
 
 std::vector<uint8_t> CkksContext::save_manifest(const KeyManifest& m) const {
@@ -260,7 +265,7 @@ KeyManifest CkksContext::load_manifest(const uint8_t* p, size_t n) const {
   std::map<u64, bool> seen;
   for (u32 i = 0; i < nk; i++) {
     u64 id = r.val<u64>();
-    if (id != 0 && ((id & 1) == 0 || id == 1 || id >= 2 * rc.N))
+    if (id != 0 && id != KEY_TO_SPARSE && id != KEY_FROM_SPARSE && ((id & 1) == 0 || id == 1 || id >= 2 * rc.N))
       throw HecErr("HEC5108", "invalid Galois element " + std::to_string(id) + " in the evaluation-key manifest");
     if (!seen.emplace(id, true).second) throw HecErr("HEC5108", "evaluation-key manifest lists " + key_name(id) + " twice");
     m.keys.push_back(id);
@@ -269,15 +274,16 @@ KeyManifest CkksContext::load_manifest(const uint8_t* p, size_t n) const {
   return m;
 }
 
-size_t CkksContext::switch_part_bytes(bool seeded) const {
-  const size_t poly = 8 + rc.N * (size_t)(rc.L + 1 + rc.K) * 8;
-  return HDR + 32 + (seeded ? 32 : 0) + n_digits(*this) * poly * (seeded ? 1 : 2);
+size_t CkksContext::switch_part_bytes(bool seeded, u64 key_id) const {
+  const size_t poly = 8 + rc.N * (size_t)(key_q_limbs(key_id) + rc.K) * 8;
+  return HDR + 32 + (seeded ? 32 : 0) + key_digits(key_id) * poly * (seeded ? 1 : 2);
 }
 
 std::vector<uint8_t> CkksContext::save_switch_part(const SwitchKey& k, const KeyManifest& m, u32 index, bool seeded) const {
   if (index < 1 || index >= m.count()) throw HecErr("HEC5110", "switching-key part index outside 1..count-1");
-  if (k.b.size() != n_digits(*this)) throw HecErr("HEC5199", "switching key has the wrong number of digits");
-  Writer w(switch_part_bytes(seeded) - HDR);
+  const u64 id = m.keys[index - 1];
+  if (k.b.size() != (size_t)key_digits(id)) throw HecErr("HEC5199", "switching key has the wrong number of digits");
+  Writer w(switch_part_bytes(seeded, id) - HDR);
   w.val<u64>(m.set_id);
   w.val<u32>(index);
   w.val<u32>(m.count());
@@ -325,24 +331,27 @@ void CkksContext::add_evk_part(EvalKeys& ek, const uint8_t* p, size_t n) const {
     throw HecErr("HEC5108", "switching-key part " + std::to_string(index) + " holds " + key_name(id) + " but the manifest lists " +
                                 key_name(m.keys[index - 1]) + ": corrupt");
   const u32 nd = r.val<u32>(), flags = r.val<u32>();
-  if (nd != n_digits(*this)) throw HecErr("HEC5108", "switching key has the wrong number of digits");
+  if (nd != (u32)key_digits(id)) throw HecErr("HEC5108", "switching key has the wrong number of digits");
+  const int qn = key_q_limbs(id);
   if (flags & ~F_SEEDED) throw HecErr("HEC5108", "switching-key part has unknown flags: corrupt");
   SwitchKey k;
   const bool seeded = flags & F_SEEDED;
   if (seeded) r.get(k.seed.data(), k.seed.size());
   for (u32 j = 0; j < nd; j++) {
-    k.b.push_back(r.poly(rc.L + 1, rc.K));
-    if (!seeded) k.a.push_back(r.poly(rc.L + 1, rc.K));
+    k.b.push_back(r.poly(qn, rc.K));
+    if (!seeded) k.a.push_back(r.poly(qn, rc.K));
   }
   r.done();
   if (seeded) {
     for (u32 j = 0; j < nd; j++) {
-      RnsPoly a(rc.N, rc.L + 1, rc.K);
+      RnsPoly a(rc.N, qn, rc.K);
       expand_uniform(k.seed, SEED_SWITCH_KEY, j, a);
       k.a.push_back(std::move(a));
     }
   }
   if (id == 0) ek.relin = std::make_unique<SwitchKey>(std::move(k));
+  else if (id == KEY_TO_SPARSE) ek.to_sparse = std::make_unique<SwitchKey>(std::move(k));
+  else if (id == KEY_FROM_SPARSE) ek.from_sparse = std::make_unique<SwitchKey>(std::move(k));
   else ek.galois.emplace(id, std::move(k));
   ek.next_part++;
 }

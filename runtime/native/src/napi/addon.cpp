@@ -237,7 +237,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                         M(conjugate), M(modRaise), M(linearTransform), M(linComb), M(serialize), M(loadCiphertext),
                         M(loadPlaintext), M(loadSecretKey), M(loadPublicKey), M(paramsBytes), M(benchNtt),
                         M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
-                        M(primeCount), M(evalKeyManifest), M(genEvalKeyPart), M(evalKeyPartBytes), M(beginEvalKeys),
+                        M(primeCount), M(evalKeyManifest), M(genEvalKeyPart), M(evalKeyPartBytes), M(evalKeysBytes), M(toSparse), M(fromSparse), M(beginEvalKeys),
                         M(addEvalKeyPart), M(finishEvalKeys)});
 #undef M
   }
@@ -309,20 +309,22 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
   Napi::Value genEvalKeys(const Napi::CallbackInfo& info) {
     BODY({
       const SecretKey& sk = sk_of(info[0]);
-      return wrap_key(info.Env(), cx->gen_eval(sk, info[1].ToBoolean(), galois_of(*cx, info[2], info[3].ToBoolean())), K_EVK);
+      const int sparse = info[4].IsNumber() ? int_arg(info[4], "sparseWeight") : 0;
+      return wrap_key(info.Env(), cx->gen_eval(sk, info[1].ToBoolean(), galois_of(*cx, info[2], info[3].ToBoolean()), sparse), K_EVK);
     });
   }
   // Client side of streamed keys: the manifest (part 0) of a new key set -> {bytes, count}.
   Napi::Value evalKeyManifest(const Napi::CallbackInfo& info) {
     BODY({
-      KeyManifest m = cx->eval_manifest(info[0].ToBoolean(), galois_of(*cx, info[1], info[2].ToBoolean()));
+      KeyManifest m = cx->eval_manifest(info[0].ToBoolean(), galois_of(*cx, info[1], info[2].ToBoolean()), info[3].ToBoolean());
       Napi::Object o = Napi::Object::New(info.Env());
       o.Set("count", Napi::Number::New(info.Env(), m.count()));
       o.Set("bytes", to_bytes(info.Env(), cx->save_manifest(m)));
       return o;
     });
   }
-  // (sk, manifest bytes, index ≥ 1, seeded) -> part `index`: that switching key, generated, serialized and dropped.
+  // (sk, manifest bytes, index ≥ 1, seeded[, sparse secret]) -> part `index`: that switching key, generated,
+  // serialized and dropped. The encapsulation keys need the set's ephemeral sparse secret.
   Napi::Value genEvalKeyPart(const Napi::CallbackInfo& info) {
     BODY({
       const SecretKey& sk = sk_of(info[0]);
@@ -330,12 +332,29 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       KeyManifest m = cx->load_manifest(b.first, b.second);
       int index = int_arg(info[2], "index");
       if (index < 1 || (u32)index >= m.count()) throw HecErr("HEC5110", "genEvalKeyPart: index outside 1..count-1");
-      SwitchKey k = cx->gen_key(sk, m.keys[(size_t)index - 1]);
+      const SecretKey* sparse = info[4].IsObject() ? &sk_of(info[4]) : nullptr;
+      SwitchKey k = cx->gen_key(sk, m.keys[(size_t)index - 1], sparse);
       return to_bytes(info.Env(), cx->save_switch_part(k, m, (u32)index, info[3].ToBoolean()));
     });
   }
   Napi::Value evalKeyPartBytes(const Napi::CallbackInfo& info) {
     BODY({ return Napi::Number::New(info.Env(), (double)cx->switch_part_bytes(info[0].ToBoolean())); });
+  }
+  // (manifest bytes, seeded) -> exact bytes of every part of the set, manifest included.
+  Napi::Value evalKeysBytes(const Napi::CallbackInfo& info) {
+    BODY({
+      auto b = bytes_arg(info[0]);
+      KeyManifest m = cx->load_manifest(b.first, b.second);
+      double total = (double)b.second;
+      for (u64 id : m.keys) total += (double)cx->switch_part_bytes(info[1].ToBoolean(), id);
+      return Napi::Number::New(info.Env(), total);
+    });
+  }
+  Napi::Value toSparse(const Napi::CallbackInfo& info) {
+    BODY({ return wrap(info.Env(), cx->to_sparse(ct_of(info[0]), evk_of(info[1]))); });
+  }
+  Napi::Value fromSparse(const Napi::CallbackInfo& info) {
+    BODY({ return wrap(info.Env(), cx->from_sparse(ct_of(info[0]), evk_of(info[1]))); });
   }
   // Server side: an (incomplete) evaluation-key object from the manifest, then one part at a time, then finish.
   Napi::Value beginEvalKeys(const Napi::CallbackInfo& info) {
