@@ -3,10 +3,12 @@
  *
  * For each preset × variant: encrypt uniform random values in [−1, 1] (real and imaginary parts for `full`, real for
  * `real`) at level 0, bootstrap, decrypt, compare with the input. One line per configuration:
- *   {logN, slots, variant, ms, ms_cold, levels_before, levels_after, precision_bits_mean, precision_bits_min,
- *    keys_bytes, keys_parts, keys_ms, keys_loaded_bytes, peak_rss_bytes, secure, threads, runs}
- * ms is the median over `runs` warm runs (plaintext diagonals cached, as Lattigo precomputes them); ms_cold includes
- * encoding them. precision_bits_mean = −log2(mean |err|), precision_bits_min = −log2(max |err|) over all slots.
+ *   {logN, slots, variant, ms, cpu_ms, ms_cold, levels_before, levels_after, precision_bits_mean, precision_bits_min,
+ *    keys_bytes, keys_parts, keys_ms, keys_loaded_bytes, peak_rss_bytes, secure, sparse_secret, threads, runs}
+ * ms is the median over `runs` warm runs (plaintext diagonals cached, as Lattigo precomputes them); cpu_ms the median
+ * CPU time of the same runs (this process; with one engine thread it is the engine's time, and it moves far less
+ * than ms when other jobs share the machine); ms_cold includes encoding them. sparse_secret = the ephemeral
+ * Hamming weight of sparse-secret encapsulation (0 = none). precision_bits_mean = −log2(mean |err|), precision_bits_min = −log2(max |err|) over all slots.
  *
  * Keys take the real client → server path: the client streams its evaluation keys (manifest + one seeded part per
  * switching key, runtime/backend.ts EvaluationKeys) and the server loads them one at a time, so neither side holds
@@ -37,6 +39,7 @@ export interface BootstrapBenchRecord {
   slots: number;
   variant: BootstrapVariant;
   ms: number;
+  cpu_ms: number;
   ms_cold: number;
   levels_before: number;
   levels_after: number;
@@ -48,15 +51,21 @@ export interface BootstrapBenchRecord {
   keys_loaded_bytes: number;
   peak_rss_bytes: number;
   secure: boolean;
+  sparse_secret: number;
   threads: number;
   runs: number;
 }
 
-/** Bytes of loaded (expanded) switching keys: digits × (b, a) × (Q + P limbs) × N × 8 B each. */
+/**
+ * Bytes of loaded (expanded) switching keys: digits × (b, a) × (Q + P limbs) × N × 8 B each; with encapsulation the
+ * key to the sparse secret has one digit over q_0 and P only.
+ */
 function loadedKeyBytes(params: CkksParams, keys: number): number {
   const limbs = params.q.length + params.p.length;
   const alpha = Math.ceil(params.q.length / params.dnum);
-  return keys * Math.ceil(params.q.length / alpha) * 2 * limbs * 2 ** params.logN * 8;
+  const full = Math.ceil(params.q.length / alpha) * 2 * limbs * 2 ** params.logN * 8;
+  if ((params.bootstrapSparseWeight ?? 0) === 0) return keys * full;
+  return (keys - 1) * full + 2 * (1 + params.p.length) * 2 ** params.logN * 8;
 }
 
 /** Peak resident set size of this process, in bytes. */
@@ -115,15 +124,20 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
         im[i] = variant === 'full' ? Math.random() * 2 - 1 : 0;
       }
       const ct = server.deserialize(client.encryptAt({ re, im }, 0, 2 ** params.logScale[0]!));
-      const times: number[] = [];
+      const times: number[] = [], cpu: number[] = [];
       let cold = 0, sum = 0, worst = 0, level = -1;
       const runs = opts.runs ?? 3;
       for (let r = 0; r <= runs; r++) {
         t = performance.now();
+        const c0 = process.cpuUsage();
         const res = bootstrap(server, ct, { variant });
         const ms = performance.now() - t;
+        const c = process.cpuUsage(c0);
         if (r === 0) cold = ms;
-        else times.push(ms);
+        else {
+          times.push(ms);
+          cpu.push((c.user + c.system) / 1000);
+        }
         if (r === runs) {
           level = res.level;
           const d = client.decrypt(server.serialize(res));
@@ -137,11 +151,11 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
       }
       server.free(ct);
       const rec: BootstrapBenchRecord = {
-        preset: name, logN: params.logN, slots: n, variant, ms: Math.round(median(times)), ms_cold: Math.round(cold),
+        preset: name, logN: params.logN, slots: n, variant, ms: Math.round(median(times)), cpu_ms: Math.round(median(cpu)), ms_cold: Math.round(cold),
         levels_before: 0, levels_after: level,
         precision_bits_mean: Number((-Math.log2(sum / n)).toFixed(2)), precision_bits_min: Number((-Math.log2(worst)).toFixed(2)),
         keys_bytes: keysBytes, keys_parts: keysParts, keys_ms: Math.round(keysMs), keys_loaded_bytes: loadedKeyBytes(params, keysParts - 1),
-        peak_rss_bytes: peakRssBytes(), secure: params.secure, threads, runs,
+        peak_rss_bytes: peakRssBytes(), secure: params.secure, sparse_secret: params.bootstrapSparseWeight ?? 0, threads, runs,
       };
       out.push(rec);
       print(JSON.stringify(rec));
