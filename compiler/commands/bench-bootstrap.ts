@@ -150,6 +150,9 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
         server.free(res);
       }
       server.free(ct);
+      // Each variant encodes its own diagonals (CtS and StC differ between them): free them before the next one, so
+      // peak memory is one variant's (N16_BOOT: ≈ 7.5 GB of keys plus a few GB of plaintexts).
+      releaseCache(server);
       const rec: BootstrapBenchRecord = {
         preset: name, logN: params.logN, slots: n, variant, ms: Math.round(median(times)), cpu_ms: Math.round(median(cpu)), ms_cold: Math.round(cold),
         levels_before: 0, levels_after: level,

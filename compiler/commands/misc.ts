@@ -34,11 +34,14 @@ export const backendsCommand: CommandSpec = {
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal) or `bootstrap`',
-  usage: 'hec bench ckks|bootstrap [--json] [--threads N]',
+  usage: 'hec bench ckks|bootstrap [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N]',
   options: [
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
-    { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all)' },
+    { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
+    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT; N16_BOOT_SPARSE adds sparse-secret encapsulation)' },
+    { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
+    { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
   ],
   async run({ positional, opts }) {
     const what = positional[0];
@@ -51,7 +54,15 @@ export const benchCommand: CommandSpec = {
     }
     if (what === 'bootstrap') {
       const { runBootstrapBench } = await import('./bench-bootstrap.ts');
-      await runBootstrapBench({ json: opts.json === true, threads: threads?.[0] });
+      const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
+      const variants = list(opts.variant);
+      for (const v of variants ?? []) {
+        if (v !== 'full' && v !== 'real') throw new HecError('HEC0001', `hec bench bootstrap: unknown variant '${v}'`, { fix: 'use --variant full, real or full,real' });
+      }
+      await runBootstrapBench({
+        json: opts.json === true, threads: threads?.[0], presets: list(opts.preset),
+        variants: variants as ('full' | 'real')[] | undefined, runs: typeof opts.runs === 'number' ? opts.runs : undefined,
+      });
       return 0;
     }
     throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`);

@@ -25,11 +25,14 @@ const proxy = new Proxy(P, {
       // disturbed by other processes on a shared machine.
       const t = process.cpuUsage();
       const r = v.apply(target, args);
-      const e = prof.get(String(prop)) ?? { n: 0, ms: 0 };
+      // Key-switching-heavy kinds per level (where the cost sits in the chain).
+      const lvl = (args[0] as { level?: number } | undefined)?.level;
+      const name = ['linearTransform', 'mul', 'rescale'].includes(String(prop)) && lvl !== undefined ? `${String(prop)}@${lvl}` : String(prop);
+      const e = prof.get(name) ?? { n: 0, ms: 0 };
       const d = process.cpuUsage(t);
       e.n++;
       e.ms += (d.user + d.system) / 1000;
-      prof.set(String(prop), e);
+      prof.set(name, e);
       return r;
     };
   },

@@ -1,5 +1,6 @@
 #include "poly.h"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <list>
@@ -10,7 +11,7 @@
 namespace hec {
 
 namespace {
-// Freed blocks are kept for reuse up to this many bytes (HEC_POLY_CACHE_MB overrides). The cache is least-recently-
+// Freed blocks are kept for reuse up to this many bytes (1 GiB; HEC_POLY_CACHE_MB overrides). The cache is least-recently-
 // freed first out: a bootstrap walks down the levels, so blocks of sizes no longer in use must make room for the
 // current ones. A cache that refused new blocks once full kept stale sizes and let every later allocation fault in
 // fresh pages (the kernel's page clearing was 24% of a bootstrap's time).
@@ -18,7 +19,7 @@ size_t cache_budget() {
   static const size_t b = [] {
     const char* e = getenv("HEC_POLY_CACHE_MB");
     if (e != nullptr && e[0] >= '0' && e[0] <= '9') return (size_t)strtoull(e, nullptr, 10) << 20;
-    return size_t(2) << 30;
+    return size_t(1) << 30;
   }();
   return b;
 }
@@ -30,7 +31,17 @@ struct Cache {
   size_t cached = 0;
 };
 Cache& cache() {
-  static Cache* c = new Cache();  // leaked on purpose: buffers may be freed during static destruction
+  static Cache* c = [] {
+    // Polynomials (up to 2^16 × 31 limbs × 8 B ≈ 16 MB) come from glibc's heap rather than one mmap each, and freed
+    // heap memory is not trimmed back to the kernel: a bootstrap allocates and frees gigabytes, and with glibc's
+    // defaults each reuse faulted in (and the kernel zeroed) fresh pages — 3–5 s of system time per bootstrap at
+    // N = 2^16. The process keeps its peak heap for reuse instead.
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+    return new Cache();  // leaked on purpose: buffers may be freed during static destruction
+  }();
   return *c;
 }
 void evict_oldest(Cache& c) {
@@ -52,12 +63,14 @@ void* poly_alloc(size_t bytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> g(c.mu);
-    auto it = c.by_size.find(bytes);
-    if (it != c.by_size.end()) {
+    // Best fit up to 1.5× the request: a bootstrap walks down the levels, so blocks freed at one level serve the
+    // next ones (smaller by a limb or two) instead of each level faulting in fresh pages.
+    auto it = c.by_size.lower_bound(bytes);
+    if (it != c.by_size.end() && it->first <= bytes + bytes / 2) {
       void* p = it->second->second;
+      c.cached -= it->first;
       c.lru.erase(it->second);
       c.by_size.erase(it);
-      c.cached -= bytes;
       return p;
     }
   }
