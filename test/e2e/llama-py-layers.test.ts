@@ -17,8 +17,11 @@ import { argmax, compileForTest, maxAbsDiff, runTeacherForced } from '../helpers
 
 const MODEL = 'models/llama-py.decode.onnx';
 const ref = JSON.parse(readFileSync('models/llama-py.reference.json', 'utf8')) as { prompt_bytes: number[] };
-/** The approximations' measured error on the full model is ~5e-4 (test/e2e/llama-py.test.ts); the same 10× headroom. */
-const LOGIT_TOL = 5e-3;
+/**
+ * The approximations' error: measured ≤ 2e-5 here (K ≤ 2, 24 positions; see the printed values) and 4.7e-4 for the
+ * whole model over 128 positions (test/e2e/llama-py.test.ts); 1e-3 covers both.
+ */
+const LOGIT_TOL = 1e-3;
 /** model-eval vs onnxruntime (float32) differ by ≤ 1e-3 (test/unit/model-eval.test.ts). */
 const ORT_TOL = LOGIT_TOL + 1e-3;
 
