@@ -82,6 +82,12 @@ export const runCommand: CommandSpec = {
     if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
     const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
     const plan = readPlan(planPath);
+    const layers = planLayers(plan.module);
+    if (planPath === target && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
+      throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
+        fix: `--layers is a compile option: hec compile MODEL.onnx --layers ${opts.layers}, or hec run MODEL.onnx --layers ${opts.layers}`,
+      });
+    }
     const vocab = ((plan.module.attrs.model as Record<string, Record<string, number>>).config ?? {}).vocab_size ?? 0;
     let prompt: number[];
     if (typeof opts.tokens === 'string') prompt = parseTokens(opts.tokens);
@@ -103,7 +109,6 @@ export const runCommand: CommandSpec = {
     const weights = weightStore(model);
     const backend = await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
-    const layers = planLayers(plan.module);
     if (layers?.truncated) process.stderr.write(`${truncationWarning(layers)}\n`);
     if (backend.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
     progress('keys', `generating evaluation keys on ${backend.name}`);

@@ -129,6 +129,7 @@ describe('hec CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("warning: this plan keeps only the first 1 of the model's 2 decoder layers (compiled with --layers 1): its logits and tokens are NOT the full model's");
     expect(JSON.parse(r.stdout).layers).toEqual({ kept: 1, of: 2, truncated: true });
+    expectOneError(await hec('run', plan, '--tokens', '1', '--layers', '2', '-q'), 'HEC0006', /--layers 2 does not apply to the plan .*1 of 2 decoder layers/);
 
     // `hec run MODEL.onnx` caches compiled plans: the truncated and the full plan must not share a cache entry.
     const dir = mkdtempSync(join(tmpdir(), 'hec-cli-cache-'));
