@@ -37,8 +37,8 @@ const SIM_TOL = 1e-3;
  */
 const CPU_TOL = 2e-2;
 /**
- * Measured for 2 layers (niced, other jobs on the 2-core machine): 5.2 min (110–150 s per token), and 15 min under
- * heavy load with an older, slower bootstrap; the limit leaves room.
+ * Measured for 2 layers (niced, other jobs on the 2-core machine): 5.2 min (110–150 s per token); 12–15 min while other
+ * jobs saturated the machine (up to 530 s per token); the limit leaves room.
  */
 const TIMEOUT_MS = 45 * 60_000;
 
