@@ -24,6 +24,7 @@ import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate
 import { lowerDecodeStep, decodeGeometry } from './lower/decode-step.ts';
 import type { ModelRanges } from './lower/ranges.ts';
 import { loadLlamaSync } from './onnx/frontend.ts';
+import { layersAttr, truncateModel } from './truncate.ts';
 
 export interface CompileOptions {
   preset: string;
@@ -34,6 +35,11 @@ export interface CompileOptions {
   calibrationFile?: string;
   /** Tokens run through `sim` to measure bootstrap input ranges (0 skips: ranges stay uncalibrated). */
   bootstrapCalibrationTokens?: number;
+  /**
+   * Keep only the first `layers` decoder layers (1 … the model's count; `hec compile --layers K`): the plan computes
+   * embedding → those layers → final RMSNorm → LM head, NOT the full model, and its header says so (compiler/truncate.ts).
+   */
+  layers?: number;
   onProgress?: (stage: string, detail?: string) => void;
 }
 
@@ -87,7 +93,9 @@ function placeWithStateLevels(unplaced: Module, ctx: PassContext): Module {
 export async function compileModel(path: string, opts: CompileOptions): Promise<CompileResult> {
   const progress = opts.onProgress ?? (() => {});
   progress('load', path);
-  const model = loadLlamaSync(path);
+  const loaded = loadLlamaSync(path);
+  const model = opts.layers === undefined ? loaded : truncateModel(loaded, opts.layers);
+  if (model.truncation !== undefined) progress('truncate', `keeping the first ${model.truncation.kept} of ${model.truncation.of} decoder layers: the plan is NOT the full model`);
   const params = presetParams(opts.preset, { allowInsecure: opts.allowInsecure });
   const geo = decodeGeometry(model, params.slots, opts.maxContext);
   const graphOnly = model.source.graphOnly;
@@ -118,7 +126,7 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
     graph_only: graphOnly,
     config: {
       hidden_size: c.hiddenSize,
-      num_layers: c.numLayers,
+      num_layers: model.truncation?.of ?? c.numLayers,
       num_heads: c.numHeads,
       num_kv_heads: c.numKvHeads,
       head_dim: c.headDim,
@@ -129,6 +137,8 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
       tied_embeddings: c.tiedEmbeddings,
     },
   };
+  // The decoder layers the plan computes: "4 of 4", or "2 of 4 (truncated)" (model.config above is the graph's).
+  module.attrs.layers = layersAttr(model);
   module.attrs.params = paramsToAttr(params);
   if (isAttrDict(module.attrs.keys) && module.attrs.keys.bootstrap === true) module.attrs.keys.bootstrap_variant = BOOTSTRAP_VARIANT;
   module.attrs.max_context = opts.maxContext;

@@ -5,6 +5,8 @@
  * observer sees every intermediate whose range matters for polynomial approximations (RMSNorm mean squares, attention
  * scores, softmax denominators, SiLU inputs, the residual stream). Functions are exact (Math.exp, 1/Math.sqrt), and
  * softmax subtracts the per-head maximum score, as every float implementation does.
+ * `createState(model, {layers: K})` evaluates only the first K decoder layers (then the final norm and LM head): the
+ * reference of plans compiled with `--layers K`, checked against onnxruntime on a rewired graph in the tests.
  */
 import { HecError } from '../ir/diagnostics.ts';
 import type { Linear, LlamaModel, WeightTensor } from '../ir/model.ts';
@@ -38,11 +40,27 @@ export interface DecodeState {
   values: Float64Array[][];
   /** Number of cached positions. */
   length: number;
+  /** Decoder layers evaluated: the first `layers` of the model's (all of them unless createState was told fewer). */
+  layers: number;
 }
 
-export function createState(model: LlamaModel): DecodeState {
-  const n = model.config.numLayers;
-  return { keys: Array.from({ length: n }, () => []), values: Array.from({ length: n }, () => []), length: 0 };
+export interface StateOptions {
+  /**
+   * Evaluate only the first `layers` decoder layers, then the final RMSNorm and the LM head: the reference of a plan
+   * compiled with `--layers K`. Implemented here on the full model, independently of compiler/truncate.ts.
+   */
+  layers?: number;
+}
+
+export function createState(model: LlamaModel, opts: StateOptions = {}): DecodeState {
+  const all = model.layers.length;
+  const n = opts.layers ?? all;
+  if (!Number.isInteger(n) || n < 1 || n > all) {
+    throw new HecError('HEC0006', `cannot evaluate the first ${n} decoder layers of ${model.source.path}, which has ${all}`, {
+      fix: `ask for 1 to ${all} layers`,
+    });
+  }
+  return { keys: Array.from({ length: n }, () => []), values: Array.from({ length: n }, () => []), length: 0, layers: n };
 }
 
 function data(w: WeightTensor): Float32Array {
@@ -112,7 +130,7 @@ export function decodeStep(model: LlamaModel, state: DecodeState, tokenId: numbe
   let h = Float64Array.from(emb.subarray(tokenId * hd, (tokenId + 1) * hd));
   const group = H / KV;
   const scale = 1 / Math.sqrt(D);
-  model.layers.forEach((L, li) => {
+  model.layers.slice(0, state.layers).forEach((L, li) => {
     const x = rmsNorm(h, L.inputNorm, c.rmsNormEps, li, observer);
     const q = applyLinear(L.q, x);
     const k = applyLinear(L.k, x);
@@ -175,8 +193,8 @@ export function argmax(v: ArrayLike<number>): number {
 }
 
 /** Teacher-force `prompt`, then greedily generate `n` tokens. Returns the generated tokens and every step's logits. */
-export function greedyGenerate(model: LlamaModel, prompt: number[], n: number, observer?: Observer): { tokens: number[]; logits: Float64Array[] } {
-  const state = createState(model);
+export function greedyGenerate(model: LlamaModel, prompt: number[], n: number, observer?: Observer, opts: StateOptions = {}): { tokens: number[]; logits: Float64Array[] } {
+  const state = createState(model, opts);
   const logits: Float64Array[] = [];
   let last: Float64Array | undefined;
   prompt.forEach((t, i) => {

@@ -72,4 +72,10 @@ export interface LlamaModel {
   finalNorm: WeightTensor;
   lmHead: Linear;
   source: ModelSource;
+  /**
+   * Present when only the first `kept` of the graph's `of` decoder layers are kept (`hec compile --layers K`, see
+   * compiler/truncate.ts): the model is embedding → those layers → final RMSNorm → LM head, which is NOT the function
+   * the ONNX graph computes. `config.numLayers` and `layers` then describe the kept layers.
+   */
+  truncation?: { kept: number; of: number };
 }

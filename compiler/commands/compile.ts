@@ -20,13 +20,16 @@ export function compileOptionsFrom(opts: Record<string, unknown>, progress: Comp
   }
   const maxContext = Number(opts['max-context']);
   if (!Number.isInteger(maxContext) || maxContext < 1) throw new HecError('HEC0003', `--max-context must be a positive integer, got ${opts['max-context']}`);
-  return {
+  const co: CompileOptions = {
     preset,
     maxContext,
     allowInsecure: opts['allow-insecure'] === true,
     bootstrapCalibrationTokens: Number(opts['calibration-tokens']),
     onProgress: progress,
   };
+  // Checked against the model's layer count by compileModel (HEC0006).
+  if (opts.layers !== undefined) co.layers = Number(opts.layers);
+  return co;
 }
 
 export const COMPILE_OPTIONS: CommandSpec['options'] = [
@@ -34,6 +37,7 @@ export const COMPILE_OPTIONS: CommandSpec['options'] = [
   { name: 'max-context', type: 'number', default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)' },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
   { name: 'calibration-tokens', type: 'number', default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
+  { name: 'layers', type: 'number', arg: 'K', help: 'keep only the first K decoder layers (then final norm + LM head): NOT the full model; for tests and measurements (default: all)' },
   { name: 'allow-insecure', type: 'boolean', help: 'permit TEST_INSECURE_* presets (tests only)' },
 ];
 

@@ -6,6 +6,7 @@ import type { Module } from '../../ir/module.ts';
 import { isAttrDict, type AttrDict } from '../../ir/types.ts';
 import { readPlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
+import { planLayers } from '../truncate.ts';
 
 function dict(a: unknown): AttrDict {
   return isAttrDict(a as never) ? (a as AttrDict) : {};
@@ -24,8 +25,10 @@ export function planSummaryJson(m: Module): Record<string, unknown> {
   const model = dict(m.attrs.model);
   const rotations = (keys.rotations as number[] | undefined) ?? [];
   const keyCount = rotations.length + (keys.relinearize ? 1 : 0) + (keys.conjugate ? 1 : 0);
+  const layers = planLayers(m);
   return {
     model,
+    layers: layers === undefined ? undefined : { kept: layers.kept, of: layers.of, truncated: layers.truncated },
     params: { name: params.name, log_n: params.log_n, slots: params.slots, levels: params.levels, log_qp: params.log_qp, secure: params.secure, dnum: params.dnum, bootstrap_levels: params.bootstrap_levels },
     max_context: m.attrs.max_context,
     packing: m.attrs.packing,
@@ -45,10 +48,14 @@ export function printSummary(m: Module, path: string): string {
   const p = s.params as AttrDict;
   const k = s.keys as AttrDict;
   const ops = dict(m.attrs.op_counts);
+  const layers = planLayers(m);
   const lines = [
     `plan ${path}`,
     `  model     ${model.path} (sha256 ${String(model.sha256).slice(0, 12)}…, ${model.exporter}, opset ${model.opset}${model.graph_only ? ', GRAPH-ONLY: cannot run' : ''})`,
     `            hidden ${cfg.hidden_size}, layers ${cfg.num_layers}, heads ${cfg.num_heads}/${cfg.num_kv_heads} kv, head dim ${cfg.head_dim}, ffn ${cfg.intermediate_size}, vocab ${cfg.vocab_size}, θ ${cfg.rope_theta}${cfg.tied_embeddings ? ', tied embeddings' : ''}`,
+    ...(layers?.truncated
+      ? [`  LAYERS    TRUNCATED: only the first ${layers.kept} of ${layers.of} decoder layers (then final norm + LM head); the logits are NOT the full model's`]
+      : []),
     `  params    ${p.name}: N=2^${p.log_n} (${p.slots} slots), ${Number(p.levels) + 1} Q primes, log2 QP ${p.log_qp}, dnum ${p.dnum}, ${p.secure ? '128-bit secure' : 'INSECURE (tests only)'}`,
     `  context   ${s.max_context} positions in the encrypted KV cache`,
     `  keys      relin ${k.relinearize ? 'yes' : 'no'}, conj ${k.conjugate ? 'yes' : 'no'}, bootstrap ${k.bootstrap ? 'yes' : 'no'}, ${k.rotation_count} rotations (≈${(Number(k.estimated_switching_key_bytes) / 2 ** 30).toFixed(1)} GiB of switching keys loaded, ≈${(Number(k.estimated_transfer_bytes) / 2 ** 30).toFixed(1)} GiB sent in ${Number(k.switching_keys) + 1} parts)`,

@@ -18,6 +18,7 @@ import type { CommandSpec } from '../args.ts';
 import { compileModel } from '../driver.ts';
 import { argmax } from '../model-eval.ts';
 import { loadLlamaSync } from '../onnx/frontend.ts';
+import { planLayers, truncationWarning } from '../truncate.ts';
 import { weightStore } from '../weights.ts';
 import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
 import { stderrProgress } from './progress.ts';
@@ -35,7 +36,7 @@ async function planForModel(model: string, opts: Record<string, unknown>, progre
   const co = compileOptionsFrom(opts, progress);
   const sha = createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 16);
   const dir = resolve('.hec-cache');
-  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}.plan`);
+  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}${co.layers !== undefined ? `-layers${co.layers}` : ''}.plan`);
   if (existsSync(out)) {
     progress('plan', `reusing ${out}`);
     return out;
@@ -81,6 +82,12 @@ export const runCommand: CommandSpec = {
     if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
     const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
     const plan = readPlan(planPath);
+    const layers = planLayers(plan.module);
+    if (planPath === target && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
+      throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
+        fix: `--layers is a compile option: hec compile MODEL.onnx --layers ${opts.layers}, or hec run MODEL.onnx --layers ${opts.layers}`,
+      });
+    }
     const vocab = ((plan.module.attrs.model as Record<string, Record<string, number>>).config ?? {}).vocab_size ?? 0;
     let prompt: number[];
     if (typeof opts.tokens === 'string') prompt = parseTokens(opts.tokens);
@@ -102,6 +109,7 @@ export const runCommand: CommandSpec = {
     const weights = weightStore(model);
     const backend = await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
+    if (layers?.truncated) process.stderr.write(`${truncationWarning(layers)}\n`);
     if (backend.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
     progress('keys', `generating evaluation keys on ${backend.name}`);
     const keysT0 = Date.now();
@@ -140,6 +148,7 @@ export const runCommand: CommandSpec = {
       backend: backend.name,
       encrypted: backend.name !== 'sim',
       params: plan.params.name,
+      layers: layers === undefined ? undefined : { kept: layers.kept, of: layers.of, truncated: layers.truncated },
       prompt,
       generated,
       generated_text: vocab === 256 ? Buffer.from(generated).toString('latin1') : undefined,
@@ -151,6 +160,7 @@ export const runCommand: CommandSpec = {
       process.stdout.write(`generated ids: ${generated.join(',')}\n`);
       if (vocab === 256) process.stdout.write(`generated text: ${JSON.stringify(Buffer.from(generated).toString('latin1'))}\n`);
       process.stdout.write(`${positions.length} positions in ${(result.total_ms / 1000).toFixed(1)} s on ${backend.name}\n`);
+      if (layers?.truncated) process.stdout.write(`(first ${layers.kept} of ${layers.of} decoder layers only: not the full model's output)\n`);
     }
     return 0;
   },

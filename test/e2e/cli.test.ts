@@ -3,9 +3,9 @@
  * problem), graph-only models (compile works and reports op counts; run refuses), and plan corruption.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLlamaOnnx } from '../helpers/onnx-build.ts';
 
@@ -13,10 +13,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'hec-cli-'));
 
 /** Run the CLI in a child process (asynchronously: a blocking spawn would stall the test worker). */
 function hec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/hec.mjs', ...args], { encoding: 'utf8', timeout: 300_000 }, (err, stdout, stderr) => {
+  return hecIn(process.cwd(), ...args);
+}
+
+/** The CLI run in another working directory (`hec run MODEL.onnx` caches plans under ./.hec-cache). */
+function hecIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [resolve('bin/hec.mjs'), ...args], { encoding: 'utf8', timeout: 300_000, cwd }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
+      done({ code, stdout, stderr });
     });
   });
 }
@@ -83,11 +88,14 @@ describe('hec CLI', () => {
     expect(c.code, c.stderr).toBe(0);
     const r = await hec('run', plan, '--tokens', '1,2,3', '--max-new-tokens', '2', '--json', '-q');
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { generated: number[]; positions: { input: number; top1: number; ms: number }[] };
+    const out = JSON.parse(r.stdout) as { generated: number[]; positions: { input: number; top1: number; ms: number }[]; layers: unknown };
     expect(out.generated).toHaveLength(2);
+    expect(out.layers).toEqual({ kept: 1, of: 1, truncated: false });
+    expect(r.stderr).not.toMatch(/warning/);
     expect(out.positions.map((p) => p.input)).toEqual([1, 2, 3, out.generated[0]]);
 
     const text = readFileSync(plan, 'utf8');
+    expect(text).toContain('layers = "1 of 1"');
     const corrupted = join(tmp, 'corrupted.plan');
     writeFileSync(corrupted, text.replace('ckks.rotate ', 'ckks.rotata '));
     expectOneError(await hec('run', corrupted, '--tokens', '1', '-q'), 'HEC5002', /corrupted/);
@@ -98,6 +106,44 @@ describe('hec CLI', () => {
     writeFileSync(future, text.replace('hec.plan version = 1', 'hec.plan version = 2'));
     expectOneError(await hec('inspect', future), 'HEC5004', /version 2/);
     expectOneError(await hec('inspect', 'models/llama-py.decode.onnx'), 'HEC5001', /not a hec plan/);
+  });
+
+  it('--layers K: a K the model does not have is refused (HEC0006); a truncated plan says so in compile, inspect and run', async () => {
+    const model = 'test/fixtures/models/tiny-gqa.decode.onnx'; // 2 decoder layers
+    for (const bad of ['3', '1.5']) {
+      const r0 = await hec('compile', model, ...SMALL, '--layers', bad);
+      expectOneError(r0, 'HEC0006', new RegExp(`--layers ${bad.replace('.', '\\.')} .*tiny-gqa.*has 2 decoder layers`));
+      expect(r0.stderr).toMatch(/fix: pass --layers K with K an integer from 1 to 2/);
+    }
+    expectOneError(await hec('compile', model, ...SMALL, '--layers', 'two'), 'HEC0003', /--layers expects a number/);
+    for (const c of ['compile', 'run']) expect((await hec(c, '--help')).stdout).toMatch(/--layers K +keep only the first K decoder layers/);
+
+    const plan = join(tmp, 'gqa-first-layer.plan');
+    const c = await hec('compile', model, '-o', plan, ...SMALL, '--layers', '1');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/layers 2, .*\n {2}LAYERS {4}TRUNCATED: only the first 1 of 2 decoder layers/);
+    expect(readFileSync(plan, 'utf8')).toMatch(/^hec\.plan version = 1 attributes \{.*layers = "1 of 2 \(truncated\)"/);
+    expect((await hec('inspect', plan)).stdout).toMatch(/TRUNCATED: only the first 1 of 2 decoder layers/);
+    expect(JSON.parse((await hec('inspect', plan, '--json')).stdout).layers).toEqual({ kept: 1, of: 2, truncated: true });
+    const r = await hec('run', plan, '--tokens', '1,2', '--max-new-tokens', '0', '--json', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("warning: this plan keeps only the first 1 of the model's 2 decoder layers (compiled with --layers 1): its logits and tokens are NOT the full model's");
+    expect(JSON.parse(r.stdout).layers).toEqual({ kept: 1, of: 2, truncated: true });
+    expectOneError(await hec('run', plan, '--tokens', '1', '--layers', '2', '-q'), 'HEC0006', /--layers 2 does not apply to the plan .*1 of 2 decoder layers/);
+
+    // `hec run MODEL.onnx` caches compiled plans: the truncated and the full plan must not share a cache entry.
+    const dir = mkdtempSync(join(tmpdir(), 'hec-cli-cache-'));
+    const abs = resolve(model);
+    const a = await hecIn(dir, 'run', abs, '--tokens', '1', '--max-new-tokens', '0', ...SMALL, '--layers', '1');
+    const b = await hecIn(dir, 'run', abs, '--tokens', '1', '--max-new-tokens', '0', ...SMALL);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stderr).toMatch(/warning: this plan keeps only the first 1/);
+    expect(a.stdout).toMatch(/first 1 of 2 decoder layers only/);
+    expect(b.stderr).not.toMatch(/warning/);
+    const cached = readdirSync(join(dir, '.hec-cache'));
+    expect(cached).toHaveLength(2);
+    expect(cached.filter((f) => f.endsWith('-layers1.plan'))).toHaveLength(1);
   });
 
   it('reports unknown options and commands clearly', async () => {

@@ -19,6 +19,7 @@ const LOGIT_TOL = 5e-3;
 describe('llama-py end to end on sim vs onnxruntime (issue #2)', () => {
   it('teacher-forced prompt + 24 reference tokens: top-1 matches at every generated position, logits within tolerance', async () => {
     const { plan, text } = await compileForTest(MODEL, { maxContext: 160 });
+    expect(plan.module.attrs.layers).toBe('4 of 4');
     expect(printModule(parseModule(text.slice(0, text.lastIndexOf('// sha256'))).module, { header: 'hec.plan' })).toBe(text.slice(0, text.lastIndexOf('// sha256')));
     const tokens = [...ref.prompt_bytes, ...ref.greedy_tokens];
     const hec = await runTeacherForced(plan, MODEL, tokens);

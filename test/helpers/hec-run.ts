@@ -21,14 +21,29 @@ export async function compileForTest(path: string, opts: Partial<CompileOptions>
 
 /** Teacher-forced logits of every token through the plan. */
 export async function runTeacherForced(plan: Plan, modelPath: string, tokens: number[], backend: Backend = simBackend): Promise<Float64Array[]> {
+  return (await runTeacherForcedTimed(plan, modelPath, tokens, backend)).logits;
+}
+
+/** runTeacherForced, also timing the session set-up (keys) and each step, in seconds. */
+export async function runTeacherForcedTimed(
+  plan: Plan,
+  modelPath: string,
+  tokens: number[],
+  backend: Backend = simBackend,
+): Promise<{ logits: Float64Array[]; setupS: number; stepS: number[] }> {
+  const t0 = performance.now();
   const session = await DecodeSession.create(plan, backend, weightStore(loadLlamaSync(modelPath)));
+  const setupS = (performance.now() - t0) / 1000;
   try {
-    const out: Float64Array[] = [];
+    const logits: Float64Array[] = [];
+    const stepS: number[] = [];
     for (const t of tokens) {
-      out.push(session.step(t));
+      const ts = performance.now();
+      logits.push(session.step(t));
+      stepS.push((performance.now() - ts) / 1000);
       await new Promise((r) => setImmediate(r)); // let the test runner's RPC breathe between long steps
     }
-    return out;
+    return { logits, setupS, stepS };
   } finally {
     session.dispose();
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OBSERVED_KINDS, createState, decodeStep, greedyGenerate, type ObservedKind } from '../../compiler/model-eval.ts';
 import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
 import { ortTeacherForced } from '../helpers/ort.ts';
+import { rewireFinalNormAfterLayer } from '../helpers/onnx-truncate.ts';
 
 // Measured max |Δlogit| vs onnxruntime (float32) over the teacher-forced prompt: py 1.2e-5, mqa 1.5e-6,
 // mqa-dynamo 1.4e-6. The bound below leaves room for float32 RoPE angles at long positions.
@@ -33,6 +34,47 @@ describe('model-eval matches onnxruntime', () => {
       expect(tokens).toEqual(ref.greedy_tokens);
     });
   }
+});
+
+// `--layers K` truth: model-eval's first-K-layers evaluation against onnxruntime on the graph with its final norm
+// rewired to read the residual stream after layer K−1 (test/helpers/onnx-truncate.ts). Same tolerance as above.
+describe('model-eval with only the first K layers matches onnxruntime on the rewired graph', () => {
+  const truncCases = [
+    { name: 'llama-py', model: 'models/llama-py.decode.onnx', ks: [1, 2, 3], tokens: [...Buffer.from('def fibonacci(n):', 'utf8')] },
+    { name: 'tiny-gqa', model: 'test/fixtures/models/tiny-gqa.decode.onnx', ks: [1], tokens: [3, 1, 4, 1, 5, 9, 2, 6] },
+  ];
+  for (const c of truncCases) {
+    it(`${c.name}: K = ${c.ks.join(', ')}`, async () => {
+      const model = loadLlamaSync(c.model);
+      const full = await ortTeacherForced(c.model, c.tokens);
+      for (const k of c.ks) {
+        const want = await ortTeacherForced(rewireFinalNormAfterLayer(readFileSync(c.model), k), c.tokens);
+        const state = createState(model, { layers: k });
+        let maxErr = 0;
+        let fromFull = 0;
+        c.tokens.forEach((tok, pos) => {
+          const got = decodeStep(model, state, tok, pos);
+          for (let j = 0; j < got.length; j++) {
+            maxErr = Math.max(maxErr, Math.abs(got[j]! - want[pos]![j]!));
+            fromFull = Math.max(fromFull, Math.abs(want[pos]![j]! - full[pos]![j]!));
+          }
+        });
+        console.log(`${c.name} first ${k} of ${model.config.numLayers} layers: max |logit error| vs onnxruntime = ${maxErr.toExponential(2)} (max |truncated − full| = ${fromFull.toFixed(3)})`);
+        expect(maxErr).toBeLessThan(TOL);
+        // The rewired graph really computes something else than the full model (else this test could not fail).
+        expect(fromFull).toBeGreaterThan(100 * TOL);
+        expect(state.keys).toHaveLength(k);
+      }
+    });
+  }
+
+  it('layers = all is the full model, bit for bit; out-of-range counts are refused', () => {
+    const model = loadLlamaSync('models/llama-mqa.decode.onnx');
+    const a = createState(model);
+    const b = createState(model, { layers: model.config.numLayers });
+    for (const [pos, tok] of [104, 101, 108].entries()) expect(decodeStep(model, b, tok, pos)).toEqual(decodeStep(model, a, tok, pos));
+    for (const bad of [0, model.config.numLayers + 1, 1.5]) expect(() => createState(model, { layers: bad })).toThrow(/HEC0006/);
+  });
 });
 
 describe('model-eval observer', () => {
