@@ -177,16 +177,21 @@ export class ChebEvaluator<C> {
    */
   private sumTerms(acc: C | undefined, js: readonly number[], cs: readonly number[], level: number, S: number): C {
     const P = this.P;
+    if (P.linComb !== undefined) {
+      // The fused sum reads each T_j's lower limbs in place: no dropped copies (their labels are T_j's own).
+      const terms = js.map((j, i) => {
+        const x = this.t(j);
+        return { x, c: cs[i]!, scale: S / P.scale(x) };
+      });
+      const all = acc === undefined ? terms : [{ x: acc, c: 1, scale: 1 }, ...terms];
+      const r = P.linComb(all, level);
+      if (acc !== undefined) P.free(acc);
+      return r;
+    }
     const terms = js.map((j, i) => {
       const x = this.keepAt(j, level);
       return { x, c: cs[i]!, scale: S / P.scale(x) };
     });
-    if (P.linComb !== undefined) {
-      const all = acc === undefined ? terms : [{ x: acc, c: 1, scale: 1 }, ...terms];
-      const r = P.linComb(all);
-      if (acc !== undefined) P.free(acc);
-      return r;
-    }
     for (const t of terms) {
       const term = P.mulConst(t.x, t.c, t.scale);
       if (acc === undefined) acc = term;

@@ -45,10 +45,10 @@ export interface Prim<C> {
    */
   linearTransform?(x: C, lt: LinearTransform, scale: number, key: string): C;
   /**
-   * Optional fused Σ_t mulConst(x_t, c_t, scale_t) (one level; every scale(x_t)·scale_t equal): word for word the
-   * sum of the products, in one pass.
+   * Optional fused Σ_t mulConst(x_t, c_t, scale_t) at `level` (default x_0's; terms above it are dropped exactly, as
+   * dropLevel would; every scale(x_t)·scale_t equal): word for word the sum of the products, in one pass.
    */
-  linComb?(terms: readonly { x: C; c: number; scale: number }[]): C;
+  linComb?(terms: readonly { x: C; c: number; scale: number }[], level?: number): C;
   free(a: C): void;
 }
 

@@ -18,7 +18,7 @@ export interface BootstrapServer extends ServerContext {
   /** Optional: plaintexts over Q ∪ P for linearTransform's double hoisting (CpuServer.encodeExtended). */
   encodeExtended?(values: { re: Float64Array; im?: Float64Array }, level: number, scale: number): Plaintext;
   /** Optional fused Σ mulConst (CpuServer.linearCombination). */
-  linearCombination?(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext;
+  linearCombination?(terms: readonly { ct: Ciphertext; c: number; scale: number }[], level?: number): Ciphertext;
   /** Optional fused baby-step giant-step product (CpuServer.linearTransform). */
   linearTransform?(a: Ciphertext, babies: readonly number[], giants: readonly { rot: number; terms: readonly { baby: number; pt: Plaintext }[] }[]): Ciphertext;
 }
@@ -65,7 +65,7 @@ export class ServerPrim implements Prim<Ciphertext> {
       this.fromSparse = (a) => s.fromSparse!(a);
     }
     this.linComb = typeof s.linearCombination === 'function' && fuse
-      ? (terms) => s.linearCombination!(terms.map((t) => ({ ct: t.x, c: t.c, scale: t.scale }))) : undefined;
+      ? (terms, level) => s.linearCombination!(terms.map((t) => ({ ct: t.x, c: t.c, scale: t.scale })), level) : undefined;
     if (useCache) {
       let c = caches.get(s);
       if (c === undefined) caches.set(s, (c = new Map()));
@@ -100,7 +100,7 @@ export class ServerPrim implements Prim<Ciphertext> {
   }
 
   readonly linearTransform: ((x: Ciphertext, lt: LinearTransform, scale: number, key: string) => Ciphertext) | undefined;
-  readonly linComb: ((terms: readonly { x: Ciphertext; c: number; scale: number }[]) => Ciphertext) | undefined;
+  readonly linComb: ((terms: readonly { x: Ciphertext; c: number; scale: number }[], level?: number) => Ciphertext) | undefined;
   readonly toSparse: ((a: Ciphertext) => Ciphertext) | undefined;
   readonly fromSparse: ((a: Ciphertext) => Ciphertext) | undefined;
 

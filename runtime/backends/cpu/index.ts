@@ -411,12 +411,14 @@ export class CpuServer implements ServerContext {
     return this.wrap(nat(() => this.cx.linearTransform(x, babies.map((b) => normRotation(b, slots)), g, this.evk)));
   }
   /**
-   * Σ_t round(c·scale)·ct over terms at one level whose ct.scale·scale agree (that product is the result's scale): the
-   * sum of mulConst products in one pass, word for word the same.
+   * Σ_t round(c·scale)·ct over terms whose ct.scale·scale agree (that product is the result's scale), at `level`
+   * (default the first term's; terms above it lose their upper primes exactly): the sum of mulConst products in one
+   * pass, word for word the same.
    */
-  linearCombination(terms: readonly { ct: Ciphertext; c: number; scale: number }[]): Ciphertext {
+  linearCombination(terms: readonly { ct: Ciphertext; c: number; scale: number }[], level?: number): Ciphertext {
     const xs = terms.map((t) => this.ct(t.ct, 'linearCombination'));
-    return this.wrap(nat(() => this.cx.linComb(xs, terms.map((t) => t.c), terms.map((t) => t.scale))));
+    if (level !== undefined) checkLevel(this.params, level, 'linearCombination');
+    return this.wrap(nat(() => this.cx.linComb(xs, terms.map((t) => t.c), terms.map((t) => t.scale), level)));
   }
   /** Sparse-secret encapsulation (bootstrapping, params.bootstrapSparseWeight): level 0 → the ephemeral secret. */
   toSparse(a: Ciphertext): Ciphertext {

@@ -65,8 +65,8 @@ export interface NativeContext {
   conjugate(a: NativeObject, evk: NativeObject): NativeObject;
   modRaise(a: NativeObject): NativeObject;
   /** Σ_g rot_g(Σ_t pts[t] ⊙ rot_{babies[giant.babies[t]]}(a)): hoisted babies, fused multiply-accumulate, not rescaled. */
-  /** Σ_t round(cs[t]·scales[t])·cts[t] at one level; every cts[t].scale·scales[t] equal. */
-  linComb(cts: NativeObject[], cs: number[], scales: number[]): NativeObject;
+  /** Σ_t round(cs[t]·scales[t])·cts[t] at `level` (default cts[0]'s; terms above it dropped exactly); scales·s equal. */
+  linComb(cts: NativeObject[], cs: number[], scales: number[], level?: number): NativeObject;
   linearTransform(a: NativeObject, babies: number[], giants: { rot: number; babies: number[]; pts: NativeObject[] }[], evk: NativeObject): NativeObject;
   clone(a: NativeObject): NativeObject;
   serialize(o: NativeObject): Uint8Array;

@@ -177,10 +177,11 @@ class CkksContext {
   // x's level, scale x.scale·pt.scale (not rescaled).
   Ciphertext linear_transform(const Ciphertext& x, const std::vector<long>& babies, const std::vector<LtGiant>& giants,
                               const EvalKeys& ek) const;
-  // Σ_t round(cs[t]·scales[t])·xs[t] (real constants; one level; every xs[t].scale·scales[t] equal, the result's
-  // scale): the sum of mulConst products in one pass (lintrans.cpp).
+  // Σ_t round(cs[t]·scales[t])·xs[t] (real constants; every xs[t].scale·scales[t] equal, the result's scale) at
+  // `level` (default xs[0]'s; terms above it are dropped exactly, in place): the sum of mulConst products in one
+  // pass (lintrans.cpp).
   Ciphertext lin_comb(const std::vector<const Ciphertext*>& xs, const std::vector<double>& cs,
-                      const std::vector<double>& scales) const;
+                      const std::vector<double>& scales, int level = -1) const;
 
   // Key switching internals (public for tests and benchmarks).
   Decomposed decompose(const RnsPoly& a) const;

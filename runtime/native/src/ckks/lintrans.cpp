@@ -114,24 +114,26 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
 namespace hec {
 
 Ciphertext CkksContext::lin_comb(const std::vector<const Ciphertext*>& xs, const std::vector<double>& cs,
-                                 const std::vector<double>& scales) const {
+                                 const std::vector<double>& scales, int level) const {
   if (xs.empty() || cs.size() != xs.size() || scales.size() != xs.size())
     throw HecErr("HEC5110", "linComb: needs one constant and one scale per ciphertext");
   const Ciphertext& x0 = *xs[0];
+  if (level < 0) level = x0.level;
   const double out_scale = x0.scale * scales[0];
   for (size_t t = 0; t < xs.size(); t++) {
-    check_pair("linComb", *xs[t], x0.level, xs[t]->scale);
+    check_pair("linComb", *xs[t], xs[t]->level, xs[t]->scale);
     if (xs[t]->c.size() != 2) throw HecErr("HEC5107", "linComb: ciphertexts must have two parts");
-    if (xs[t]->level != x0.level)
-      throw HecErr("HEC5101", "linComb: ciphertexts at levels " + std::to_string(x0.level) + " and " + std::to_string(xs[t]->level));
+    // Inputs above the result's level contribute their first level + 1 limbs: an exact prime drop, read in place.
+    if (xs[t]->level < level)
+      throw HecErr("HEC5101", "linComb: a term at level " + std::to_string(xs[t]->level) + " is below the result's level " + std::to_string(level));
     if (!(scales[t] > 0) || !std::isfinite(scales[t])) throw HecErr("HEC5110", "linComb: scales must be positive and finite");
     if (!same_scale(xs[t]->scale * scales[t], out_scale))
       throw HecErr("HEC5102", "linComb: term " + std::to_string(t) + " would land at another scale than term 0");
   }
   const size_t N = rc.N, T = xs.size();
-  const int nq = x0.level + 1;
+  const int nq = level + 1;
   Ciphertext r;
-  r.level = x0.level;
+  r.level = level;
   r.scale = out_scale;
   r.c.emplace_back(N, nq, 0);
   r.c.emplace_back(N, nq, 0);

@@ -459,7 +459,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       return wrap(info.Env(), cx->linear_transform(ct_of(info[0]), babies, giants, evk_of(info[3])));
     });
   }
-  // linComb(cts: Ciphertext[], cs: number[], scales: number[])
+  // linComb(cts: Ciphertext[], cs: number[], scales: number[], level?: number)
   Napi::Value linComb(const Napi::CallbackInfo& info) {
     BODY({
       if (!info[0].IsArray() || !info[1].IsArray() || !info[2].IsArray())
@@ -470,7 +470,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
       for (uint32_t i = 0; i < a.Length(); i++) xs.push_back(&ct_of(a.Get(i)));
       for (uint32_t i = 0; i < c.Length(); i++) cs.push_back(num(c.Get(i), "constant"));
       for (uint32_t i = 0; i < s.Length(); i++) sc.push_back(num(s.Get(i), "scale"));
-      return wrap(info.Env(), cx->lin_comb(xs, cs, sc));
+      return wrap(info.Env(), cx->lin_comb(xs, cs, sc, info[3].IsNumber() ? int_arg(info[3], "level") : -1));
     });
   }
   Napi::Value conjugate(const Napi::CallbackInfo& info) {
