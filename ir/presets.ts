@@ -7,46 +7,36 @@
 import { HecError } from './diagnostics.ts';
 import { makeParams, type CkksParams, type CkksParamsLiteral } from './params.ts';
 
+/**
+ * N=2^16 sized for bootstrapping (runtime/bootstrap): 25 Q primes (61 + 24×55 bits), 5 special primes, dnum 5,
+ * log2 QP ≈ 1681 ≤ 1747. Bootstrapping takes 15 levels (CtS 3, EvalMod 8 + 1 cubic correction, StC 3) and leaves
+ * 9. Why 55-bit primes: EvalMod evaluates sin(2πK'x) with K' = 29 (h = 192), so every rounding of its
+ * intermediates (≈ 2^10/Δ at N=2^16) is amplified by ≈ 2πK'; the bootstrap's relative error is ≈ 2^(83 − 2·logΔ)
+ * with q_0/Δ_0 = 2^(61 − logΔ), i.e. every scale bit buys two bits of precision (≈ 22 bits at 55). q_0 = 61 bits
+ * keeps q_0/Δ_0 = 2^6, enough with the cubic correction ((2π/64)^4/30 ≈ 2^-18 worst case for a constant input).
+ */
+const N16_BOOT: CkksParamsLiteral = {
+  name: 'N16_BOOT',
+  logN: 16,
+  firstPrimeBits: 61,
+  scalePrimeBits: 55,
+  levels: 24,
+  specialPrimeBits: [60, 60, 60, 60, 60],
+  dnum: 5,
+  scaleBits: 55,
+  secretHammingWeight: 192,
+  bootstrapLevels: 15,
+};
+
 export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
-  /**
-   * N=2^16 sized for bootstrapping (runtime/bootstrap): 25 Q primes (61 + 24×55 bits), 5 special primes, dnum 5,
-   * log2 QP ≈ 1681 ≤ 1747. Bootstrapping takes 15 levels (CtS 3, EvalMod 8 + 1 cubic correction, StC 3) and leaves
-   * 9. Why 55-bit primes: EvalMod evaluates sin(2πK'x) with K' = 29 (h = 192), so every rounding of its
-   * intermediates (≈ 2^10/Δ at N=2^16) is amplified by ≈ 2πK'; the bootstrap's relative error is ≈ 2^(83 − 2·logΔ)
-   * with q_0/Δ_0 = 2^(61 − logΔ), i.e. every scale bit buys two bits of precision (≈ 22 bits at 55). q_0 = 61 bits
-   * keeps q_0/Δ_0 = 2^6, enough with the cubic correction ((2π/64)^4/30 ≈ 2^-18 worst case for a constant input).
-   */
-  N16_BOOT: {
-    name: 'N16_BOOT',
-    logN: 16,
-    firstPrimeBits: 61,
-    scalePrimeBits: 55,
-    levels: 24,
-    specialPrimeBits: [60, 60, 60, 60, 60],
-    dnum: 5,
-    scaleBits: 55,
-    secretHammingWeight: 192,
-    bootstrapLevels: 15,
-  },
+  N16_BOOT,
   /**
    * N16_BOOT with sparse-secret encapsulation (Bossuat et al. 2022): each bootstrap switches to an ephemeral secret of
    * Hamming weight 32 for ModRaise, so K drops from 28 to 12 and EvalMod's polynomial from degree 429 to 211. The key
    * to the ephemeral secret exists only modulo q_0·P (361 bits at N = 2^16), the same construction Lattigo uses; hec
    * does not run a lattice estimator on that sparse instance (see the README's security note).
    */
-  N16_BOOT_SPARSE: {
-    name: 'N16_BOOT_SPARSE',
-    logN: 16,
-    firstPrimeBits: 61,
-    scalePrimeBits: 55,
-    levels: 24,
-    specialPrimeBits: [60, 60, 60, 60, 60],
-    dnum: 5,
-    scaleBits: 55,
-    secretHammingWeight: 192,
-    bootstrapLevels: 15,
-    bootstrapSparseWeight: 32,
-  },
+  N16_BOOT_SPARSE: { ...N16_BOOT, name: 'N16_BOOT_SPARSE', bootstrapSparseWeight: 32 },
   /** Same chain shape as N16_BOOT at N=2^12 (insecure): bootstrapping tests on a real engine in seconds. */
   TEST_INSECURE_BOOT_N12: {
     name: 'TEST_INSECURE_BOOT_N12',
@@ -79,19 +69,7 @@ export const PRESETS: Readonly<Record<string, CkksParamsLiteral>> = {
    * The N16_BOOT modulus chain at N=2^13 (insecure): whole-model plans on `sim` at an eighth of the slots, so the
    * end-to-end tests against onnxruntime run in the fast tier. Same levels, scales and bootstrap depth as N16_BOOT.
    */
-  TEST_INSECURE_N13_DEEP: {
-    name: 'TEST_INSECURE_N13_DEEP',
-    logN: 13,
-    firstPrimeBits: 61,
-    scalePrimeBits: 55,
-    levels: 24,
-    specialPrimeBits: [60, 60, 60, 60, 60],
-    dnum: 5,
-    scaleBits: 55,
-    secretHammingWeight: 192,
-    bootstrapLevels: 15,
-    insecure: true,
-  },
+  TEST_INSECURE_N13_DEEP: { ...N16_BOOT, name: 'TEST_INSECURE_N13_DEEP', logN: 13, insecure: true },
   /** N=2^15 without bootstrapping, for shallow plans. */
   N15_SHALLOW: {
     name: 'N15_SHALLOW',

@@ -12,6 +12,28 @@
 
 namespace hec {
 
+namespace {
+// dst += src on the Q limbs 0..nq-1.
+void add_q(const RnsContext& rc, RnsPoly& dst, const RnsPoly& src, int nq) {
+  const size_t N = rc.N;
+  parallel_for((size_t)nq, [&](size_t li) {
+    const int l = (int)li;
+    const u64 q = rc.primes[l];
+    u64* d = dst.limb(l);
+    const u64* x = src.limb(l);
+    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], x[k], q);
+  });
+}
+Ciphertext two_part(int level, double scale, RnsPoly c0, RnsPoly c1) {
+  Ciphertext r;
+  r.level = level;
+  r.scale = scale;
+  r.c.push_back(std::move(c0));
+  r.c.push_back(std::move(c1));
+  return r;
+}
+}  // namespace
+
 Decomposed CkksContext::decompose(const RnsPoly& a) const {
   const size_t N = rc.N;
   const int nq = a.nq, K = rc.K;
@@ -108,22 +130,9 @@ Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const Eval
   Decomposed dec = decompose(c2);
   RnsPoly k0, k1;
   ks_inner(dec, *ek.relin, k0, k1);
-  parallel_for((size_t)nq, [&](size_t li) {
-    const int l = (int)li;
-    const u64 q = rc.primes[l];
-    u64 *d0 = c0.limb(l), *d1 = c1.limb(l);
-    const u64 *x0 = k0.limb(l), *x1 = k1.limb(l);
-    for (size_t k = 0; k < N; k++) {
-      d0[k] = addmod(d0[k], x0[k], q);
-      d1[k] = addmod(d1[k], x1[k], q);
-    }
-  });
-  Ciphertext r;
-  r.level = a.level;
-  r.scale = a.scale * b.scale;
-  r.c.push_back(std::move(c0));
-  r.c.push_back(std::move(c1));
-  return r;
+  add_q(rc, c0, k0, nq);
+  add_q(rc, c1, k1, nq);
+  return two_part(a.level, a.scale * b.scale, std::move(c0), std::move(c1));
 }
 
 Ciphertext CkksContext::apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const {
@@ -187,24 +196,11 @@ std::vector<Ciphertext> CkksContext::rotate_hoisted(const Ciphertext& a, const s
 
 Ciphertext CkksContext::key_switch(const Ciphertext& a, const SwitchKey& key) const {
   check_pair("keySwitch", a, a.level, a.scale);
-  const size_t N = rc.N;
-  const int nq = a.level + 1;
   Decomposed dec = decompose(a.c[1]);
   RnsPoly u0, u1;
   ks_inner(dec, key, u0, u1);
-  parallel_for((size_t)nq, [&](size_t li) {
-    const int l = (int)li;
-    const u64 q = rc.primes[l];
-    u64* d = u0.limb(l);
-    const u64* x = a.c[0].limb(l);
-    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], x[k], q);
-  });
-  Ciphertext r;
-  r.level = a.level;
-  r.scale = a.scale;
-  r.c.push_back(std::move(u0));
-  r.c.push_back(std::move(u1));
-  return r;
+  add_q(rc, u0, a.c[0], a.level + 1);
+  return two_part(a.level, a.scale, std::move(u0), std::move(u1));
 }
 
 Ciphertext CkksContext::to_sparse(const Ciphertext& a, const EvalKeys& ek) const {
