@@ -33,6 +33,15 @@ struct Ciphertext {
   std::vector<RnsPoly> c;  // NTT form, 2 parts (3 only inside mul before relinearisation)
   int level = 0;
   double scale = 1;
+  // The usual two-part ciphertext (c0, c1) at `level` and `scale`.
+  static Ciphertext of(int level, double scale, RnsPoly c0, RnsPoly c1) {
+    Ciphertext r;
+    r.level = level;
+    r.scale = scale;
+    r.c.push_back(std::move(c0));
+    r.c.push_back(std::move(c1));
+    return r;
+  }
 };
 struct SecretKey {
   std::vector<int8_t> coeffs;  // ternary coefficients
@@ -192,6 +201,8 @@ class CkksContext {
   // Encode over Q_level ∪ P (for products with values kept in the extended basis, e.g. double-hoisted transforms).
   Plaintext encode_ext(const cplx* slots, int level, double scale) const;
   Ciphertext apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const;
+  // The switching key of Galois element g (HEC5109 when the evaluation keys lack it).
+  const SwitchKey& galois_key(const EvalKeys& ek, u64 g) const;
 
   // Bytes.
   std::vector<uint8_t> save_ct(const Ciphertext& ct) const;

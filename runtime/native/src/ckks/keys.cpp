@@ -326,12 +326,7 @@ Ciphertext CkksContext::encrypt_pk(const PublicKey& pk, const Plaintext& pt) con
       d1[k] = addmod(d1[k], m.mul(uu[k], a[k]), m.q);
     }
   });
-  Ciphertext ct;
-  ct.level = pt.level;
-  ct.scale = pt.scale;
-  ct.c.push_back(std::move(c0));
-  ct.c.push_back(std::move(c1));
-  return ct;
+  return Ciphertext::of(pt.level, pt.scale, std::move(c0), std::move(c1));
 }
 
 Plaintext CkksContext::decrypt(const SecretKey& sk, const Ciphertext& ct) const {

@@ -12,27 +12,6 @@
 
 namespace hec {
 
-namespace {
-// dst += src on the Q limbs 0..nq-1.
-void add_q(const RnsContext& rc, RnsPoly& dst, const RnsPoly& src, int nq) {
-  const size_t N = rc.N;
-  parallel_for((size_t)nq, [&](size_t li) {
-    const int l = (int)li;
-    const u64 q = rc.primes[l];
-    u64* d = dst.limb(l);
-    const u64* x = src.limb(l);
-    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], x[k], q);
-  });
-}
-Ciphertext two_part(int level, double scale, RnsPoly c0, RnsPoly c1) {
-  Ciphertext r;
-  r.level = level;
-  r.scale = scale;
-  r.c.push_back(std::move(c0));
-  r.c.push_back(std::move(c1));
-  return r;
-}
-}  // namespace
 
 Decomposed CkksContext::decompose(const RnsPoly& a) const {
   const size_t N = rc.N;
@@ -103,10 +82,7 @@ void CkksContext::ks_ip(const Decomposed& dec, const SwitchKey& key, RnsPoly& ac
       kbs[j] = key.b[j].limb(kl);
       kas[j] = key.a[j].limb(kl);
     }
-    // Digits and key residues < 2^50: IFMA multiply-accumulate, one reduction per coefficient. Wider primes: 64-bit
-    // lane products with 128-bit lane sums (folded every kMac52Terms digits).
-    if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
-    else dot2_64(m.q, xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
+    dot2_mod(m, xs.data(), kbs.data(), kas.data(), nd, d0, d1, N);
   });
 }
 
@@ -130,19 +106,24 @@ Ciphertext CkksContext::mul(const Ciphertext& a, const Ciphertext& b, const Eval
   Decomposed dec = decompose(c2);
   RnsPoly k0, k1;
   ks_inner(dec, *ek.relin, k0, k1);
-  add_q(rc, c0, k0, nq);
-  add_q(rc, c1, k1, nq);
-  return two_part(a.level, a.scale * b.scale, std::move(c0), std::move(c1));
+  rc.add_to(c0, k0);
+  rc.add_to(c1, k1);
+  return Ciphertext::of(a.level, a.scale * b.scale, std::move(c0), std::move(c1));
+}
+
+const SwitchKey& CkksContext::galois_key(const EvalKeys& ek, u64 g) const {
+  auto it = ek.galois.find(g);
+  if (it == ek.galois.end()) throw HecErr("HEC5109", "no Galois key for element " + std::to_string(g));
+  return it->second;
 }
 
 Ciphertext CkksContext::apply_galois(const Ciphertext& a, const Decomposed& dec, u64 g, const EvalKeys& ek) const {
-  auto it = ek.galois.find(g);
-  if (it == ek.galois.end()) throw HecErr("HEC5109", "no Galois key for element " + std::to_string(g));
+  const SwitchKey& key = galois_key(ek, g);
   const auto& pm = perm(g);
   const size_t N = rc.N;
   const int nq = a.level + 1;
   RnsPoly u0, u1;
-  ks_inner(dec, it->second, u0, u1);  // decrypts under σ_g^-1(s) to c1·s
+  ks_inner(dec, key, u0, u1);  // decrypts under σ_g^-1(s) to c1·s
   RnsPoly k0(N, nq, 0), k1(N, nq, 0);
   parallel_for((size_t)nq, [&](size_t li) {
     const int l = (int)li;
@@ -155,12 +136,7 @@ Ciphertext CkksContext::apply_galois(const Ciphertext& a, const Decomposed& dec,
       o1[k] = x1[pm[k]];
     }
   });
-  Ciphertext r;
-  r.level = a.level;
-  r.scale = a.scale;
-  r.c.push_back(std::move(k0));
-  r.c.push_back(std::move(k1));
-  return r;
+  return Ciphertext::of(a.level, a.scale, std::move(k0), std::move(k1));
 }
 
 Ciphertext CkksContext::rotate(const Ciphertext& a, long k, const EvalKeys& ek) const {
@@ -199,8 +175,8 @@ Ciphertext CkksContext::key_switch(const Ciphertext& a, const SwitchKey& key) co
   Decomposed dec = decompose(a.c[1]);
   RnsPoly u0, u1;
   ks_inner(dec, key, u0, u1);
-  add_q(rc, u0, a.c[0], a.level + 1);
-  return two_part(a.level, a.scale, std::move(u0), std::move(u1));
+  rc.add_to(u0, a.c[0]);
+  return Ciphertext::of(a.level, a.scale, std::move(u0), std::move(u1));
 }
 
 Ciphertext CkksContext::to_sparse(const Ciphertext& a, const EvalKeys& ek) const {

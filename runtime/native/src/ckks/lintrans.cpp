@@ -1,13 +1,17 @@
-// Fused plaintext-matrix × ciphertext products (the CoeffsToSlots / SlotsToCoeffs stages of bootstrapping, and any
-// diagonal-packed linear map):
+// Fused linear algebra for bootstrapping.
 //
-//   y = Σ_g rot_g( Σ_t pt_{g,t} ⊙ rot_{b(g,t)}(x) )      (baby-step giant-step, Halevi–Shoup 2018)
+// linear_transform: plaintext-matrix × ciphertext products (the CoeffsToSlots / SlotsToCoeffs stages, and any
+// diagonal-packed linear map),
 //
-// The baby rotations share one decomposition (hoisting). Each giant's inner sum is one multiply-accumulate pass per
-// limb (products summed in 128-bit lanes, one reduction per coefficient), so no product or partial sum is written
-// out; the giant rotations accumulate in place. Compared with one engine call per product and sum this removes two
-// full ciphertext writes and reads per diagonal, which is what bounded these stages (they are memory-bound at
-// N = 2^16).
+//   y = Σ_g rot_g( Σ_t pt_{g,t} ⊙ rot_{b(g,t)}(x) )      (baby-step giant-step, Halevi–Shoup 2018).
+//
+// The baby rotations share one decomposition (hoisting). All giants' inner sums are formed in one cache-blocked
+// multiply-accumulate pass (products summed in 128-bit lanes, one reduction per coefficient), so no product or
+// partial sum is written out; the giant rotations accumulate in place. Compared with one engine call per product and
+// sum this removes two full ciphertext writes and reads per diagonal, which is what bounded these stages (they are
+// memory-bound at N = 2^16). With plaintexts over Q ∪ P the transform is double-hoisted (linear_transform_ext).
+//
+// lin_comb: Σ_t c_t·x_t with real constants in one pass (EvalMod's baby-step sums).
 #include "../ring/mac.h"
 #include "../ring/pool.h"
 #include "ckks.h"
@@ -46,24 +50,20 @@ std::vector<Ciphertext> giant_sums(const RnsContext& rc, const std::vector<const
         k0.push_back(baby[t.baby]->c[0].limb(l) + c0);
         k1.push_back(baby[t.baby]->c[1].limb(l) + c0);
       }
-      u64 *o0 = out[g].c[0].limb(l) + c0, *o1 = out[g].c[1].limb(l) + c0;
-      if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), x.data(), k0.data(), k1.data(), x.size(), o0, o1, len);
-      else dot2_64(m.q, x.data(), k0.data(), k1.data(), x.size(), o0, o1, len);
+      dot2_mod(m, x.data(), k0.data(), k1.data(), x.size(), out[g].c[0].limb(l) + c0, out[g].c[1].limb(l) + c0, len);
     }
   });
   return out;
 }
 
-void add_into(const RnsContext& rc, Ciphertext& acc, const Ciphertext& r) {
-  const size_t N = rc.N;
-  const int nl = acc.c[0].limbs();
-  parallel_for((size_t)nl * 2, [&](size_t job) {
-    const int l = (int)(job / 2), part = (int)(job % 2);
-    const u64 q = rc.mod(rc.gidx(acc.c[part], l)).q;
-    u64* d = acc.c[part].limb(l);
-    const u64* s = r.c[part].limb(l);
-    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], s[k], q);
-  });
+// acc += r, or acc = r when acc is still empty.
+void accumulate(const RnsContext& rc, Ciphertext& acc, Ciphertext r) {
+  if (acc.c.empty()) {
+    acc = std::move(r);
+    return;
+  }
+  rc.add_to(acc.c[0], r.c[0]);
+  rc.add_to(acc.c[1], r.c[1]);
 }
 }  // namespace
 
@@ -72,6 +72,7 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
   check_pair("linearTransform", x, x.level, x.scale);
   if (giants.empty()) throw HecErr("HEC5110", "linearTransform: no giant steps");
   double pt_scale = 0;
+  bool ext = rc.K > 0;  // every plaintext also over P: double hoisting
   for (const auto& g : giants) {
     if (g.terms.empty()) throw HecErr("HEC5110", "linearTransform: a giant step without terms");
     for (const auto& t : g.terms) {
@@ -84,11 +85,9 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
       if (pt_scale == 0) pt_scale = t.pt->scale;
       else if (!same_scale(pt_scale, t.pt->scale))
         throw HecErr("HEC5102", "linearTransform: plaintexts at different scales");
+      ext = ext && t.pt->m.np == rc.K;
     }
   }
-  bool ext = rc.K > 0;
-  for (const auto& g : giants)
-    for (const auto& t : g.terms) ext = ext && t.pt->m.np == rc.K;
   if (ext) return linear_transform_ext(x, babies, giants, ek);
   // Baby rotations, hoisted: index i of `rot` is rotation babies[i] (0 = x itself, not copied).
   std::vector<long> ks;
@@ -103,15 +102,10 @@ Ciphertext CkksContext::linear_transform(const Ciphertext& x, const std::vector<
   for (size_t gi = 0; gi < giants.size(); gi++) {
     Ciphertext r = galois_rot(giants[gi].rot) == 1 ? std::move(inner[gi]) : rotate(inner[gi], giants[gi].rot, ek);
     inner[gi] = Ciphertext();
-    if (acc.c.empty()) acc = std::move(r);
-    else add_into(rc, acc, r);
+    accumulate(rc, acc, std::move(r));
   }
   return acc;
 }
-
-}  // namespace hec
-
-namespace hec {
 
 Ciphertext CkksContext::lin_comb(const std::vector<const Ciphertext*>& xs, const std::vector<double>& cs,
                                  const std::vector<double>& scales, int level) const {
@@ -155,10 +149,6 @@ Ciphertext CkksContext::lin_comb(const std::vector<const Ciphertext*>& xs, const
   return r;
 }
 
-}  // namespace hec
-
-namespace hec {
-
 // Double hoisting (Bossuat, Mouchet, Troncoso-Pastoriza, Hubaux, "Efficient bootstrapping for approximate
 // homomorphic encryption with non-sparse keys", Eurocrypt 2021, §6): with plaintexts encoded over Q ∪ P as well,
 // the baby rotations stay in the extended basis as P·rot_b(x) + noise (the inner product of the one decomposition
@@ -171,11 +161,6 @@ Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vec
   const size_t N = rc.N;
   const int nq = x.level + 1, K = rc.K, nl = nq + K;
   const double pt_scale = giants[0].terms[0].pt->scale;
-  auto key_of = [&](u64 g) -> const SwitchKey& {
-    auto it = ek.galois.find(g);
-    if (it == ek.galois.end()) throw HecErr("HEC5109", "no Galois key for element " + std::to_string(g));
-    return it->second;
-  };
   // (P·c0 + u0, u1) permuted by σ_g, over Q ∪ P: the rotation of P·(c0, c1) before ModDown. u = nullptr: identity.
   auto lift_rotate = [&](const RnsPoly& c0, RnsPoly* u0, RnsPoly* u1, const RnsPoly& c1, u64 g) {
     Ciphertext r;
@@ -226,7 +211,7 @@ Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vec
       continue;
     }
     RnsPoly u0, u1;
-    ks_ip(dec, key_of(g), u0, u1);
+    ks_ip(dec, galois_key(ek, g), u0, u1);
     baby.push_back(lift_rotate(x.c[0], &u0, &u1, x.c[1], g));
   }
 
@@ -246,18 +231,12 @@ Ciphertext CkksContext::linear_transform_ext(const Ciphertext& x, const std::vec
       inner[i] = Ciphertext();
       Decomposed d2 = decompose(c1);
       RnsPoly u0, u1;
-      ks_ip(d2, key_of(g), u0, u1);
+      ks_ip(d2, galois_key(ek, g), u0, u1);
       r = lift_rotate(c0, &u0, &u1, c1, g);
     }
-    if (acc.c.empty()) acc = std::move(r);
-    else add_into(rc, acc, r);
+    accumulate(rc, acc, std::move(r));
   }
-  Ciphertext out;
-  out.level = x.level;
-  out.scale = x.scale * pt_scale;
-  out.c.push_back(rc.mod_down(acc.c[0]));
-  out.c.push_back(rc.mod_down(acc.c[1]));
-  return out;
+  return Ciphertext::of(x.level, x.scale * pt_scale, rc.mod_down(acc.c[0]), rc.mod_down(acc.c[1]));
 }
 
 }  // namespace hec

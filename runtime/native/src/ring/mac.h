@@ -55,6 +55,9 @@ void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u
 //   dot2_64:    the key-switching inner product out0/out1 = Σ_t x[t][i]·k0/k1[t][i] mod q (any number of terms;
 //               folded every kMac52Terms terms)
 void dot64(u64 q, u64* out, const u64* const* a, const u64* const* b, size_t terms, size_t n);
+// out0/out1 = Σ_t x[t]·k0/k1[t] mod q for any prime and any number of terms: dot2_52 (IFMA) below 2^50, else dot2_64.
+void dot2_mod(const Modulus& m, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
+              u64* out1, size_t n);
 void dot2_64(u64 q, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0, u64* out1,
              size_t n);
 //   sub_shoup_vec: out[i] = (a[i] − b[i])·w mod q, a, b < q (the last step of rescale and ModDown)

@@ -105,6 +105,11 @@ void dot2_64(u64 q, const u64* const* x, const u64* const* k0, const u64* const*
              size_t n) {
   mac52_available() ? dot2_64_simd(q, x, k0, k1, terms, out0, out1, n) : dot2_64_portable(q, x, k0, k1, terms, out0, out1, n);
 }
+void dot2_mod(const Modulus& m, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
+              u64* out1, size_t n) {
+  if (m.q < (1ull << 50) && mac52_available()) dot2_52(Fold52(m.q), x, k0, k1, terms, out0, out1, n);
+  else dot2_64(m.q, x, k0, k1, terms, out0, out1, n);
+}
 
 void shoup_vec(u64 q, u64 w, u64 wp, const u64* x, u64* out, size_t n) {
   mac52_available() ? shoup_vec_simd(q, w, wp, x, out, n) : shoup_vec_portable(q, w, wp, x, out, n);
@@ -202,15 +207,10 @@ HEC_IFMA void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0
     _mm512_storeu_si512(out0 + i, fold(L0, H0));
     _mm512_storeu_si512(out1 + i, fold(L1, H1));
   }
-  Modulus m(f.q);
-  for (; i < n; i++) {
-    u128 s0 = 0, s1 = 0;
-    for (size_t t = 0; t < terms; t++) {
-      s0 += (u128)x[t][i] * k0[t][i];
-      s1 += (u128)x[t][i] * k1[t][i];
-    }
-    out0[i] = m.reduce128(s0);
-    out1[i] = m.reduce128(s1);
+  if (i < n) {
+    std::vector<const u64*> rx(terms), r0(terms), r1(terms);
+    for (size_t t = 0; t < terms; t++) rx[t] = x[t] + i, r0[t] = k0[t] + i, r1[t] = k1[t] + i;
+    dot2_64_portable(f.q, rx.data(), r0.data(), r1.data(), terms, out0 + i, out1 + i, n - i);
   }
 }
 
@@ -465,16 +465,7 @@ void frac_acc_simd(double* frac, const u64* y, double s, size_t n) { frac_acc_po
 void round_vec_simd(const double* frac, u64* v, size_t n) { round_vec_portable(frac, v, n); }
 void dot2_52(const Fold52& f, const u64* const* x, const u64* const* k0, const u64* const* k1, size_t terms, u64* out0,
              u64* out1, size_t n) {
-  Modulus m(f.q);
-  for (size_t i = 0; i < n; i++) {
-    u128 s0 = 0, s1 = 0;
-    for (size_t t = 0; t < terms; t++) {
-      s0 += (u128)x[t][i] * k0[t][i];
-      s1 += (u128)x[t][i] * k1[t][i];
-    }
-    out0[i] = m.reduce128(s0);
-    out1[i] = m.reduce128(s1);
-  }
+  dot2_64_portable(f.q, x, k0, k1, terms, out0, out1, n);
 }
 }  // namespace hec
 #endif

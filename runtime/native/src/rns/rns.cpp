@@ -207,6 +207,16 @@ RnsPoly RnsContext::rescale(const RnsPoly& a) const {
   return out;
 }
 
+void RnsContext::add_to(RnsPoly& dst, const RnsPoly& src) const {
+  parallel_for((size_t)dst.limbs(), [&](size_t li) {
+    const int l = (int)li;
+    const u64 q = primes[gidx(dst, l)];
+    u64* d = dst.limb(l);
+    const u64* x = src.limb(l < dst.nq ? l : src.nq + (l - dst.nq));
+    for (size_t k = 0; k < N; k++) d[k] = addmod(d[k], x[k], q);
+  });
+}
+
 RnsPoly RnsContext::mod_down(const RnsPoly& a) const {
   const int nq = a.nq;
   if (a.np != K) throw HecErr("HEC5199", "mod_down needs all special primes");

@@ -58,6 +58,8 @@ class RnsContext {
   RnsPoly rescale(const RnsPoly& a) const;
   // NTT-form a over Q_l ∪ P -> round(a / P) over Q_l.
   RnsPoly mod_down(const RnsPoly& a) const;
+  // dst += src limb by limb over dst's limbs (src has at least as many Q limbs and the same special limbs).
+  void add_to(RnsPoly& dst, const RnsPoly& src) const;
   // Coefficient-form a over q_0..q_{nq-1}: centred integer value of each coefficient, divided by `scale`.
   void compose_to_double(const RnsPoly& a, double scale, double* out) const;
   // [P]_{q_i}, P^-1 mod q_i, q_l^-1 mod q_i.
