@@ -34,7 +34,12 @@ interface Placer {
   encodes: Map<Value, Map<number, Value>>;
   encodeOps: Map<Value, Op>;
   count: { bootstraps: number; drops: number };
+  /** Levels each value must have when first used, looking through level-free unary ops (see levelDemand). */
+  demand: Map<Value, number>;
 }
+
+/** Ops that keep their operand's level and have one ciphertext operand: a refresh may move above them. */
+const LEVEL_FREE_UNARY = new Set(['ckks.rotate', 'ckks.rotate_hoisted', 'ckks.negate', 'ckks.add_const', 'ckks.conjugate']);
 
 function minLevelFor(op: Op): number {
   switch (op.name) {
@@ -56,6 +61,23 @@ function minLevelFor(op: Op): number {
  */
 export function levelReserve(params: CkksParams): number {
   return params.firstPrimeBits - params.logScale[0]! - 1 < 16 ? 1 : 0;
+}
+
+/**
+ * For every value, the level its users need, seen through level-free unary ops: a matrix–vector input whose hoisted
+ * baby-step rotations feed plaintext multiplications demands the multiplication's level, so the input is refreshed
+ * once before its rotations instead of every rotated copy after them.
+ */
+function levelDemand(func: Func, reserve: number): Map<Value, number> {
+  const demand = new Map<Value, number>();
+  for (let i = func.ops.length - 1; i >= 0; i--) {
+    const op = func.ops[i]!;
+    let need = minLevelFor(op) + reserve;
+    if (LEVEL_FREE_UNARY.has(op.name)) for (const r of op.results) need = Math.max(need, demand.get(r) ?? 0);
+    if (op.name === 'ckks.return') need = 0;
+    for (const v of op.operands) if (v.type.kind === 'ct') demand.set(v, Math.max(demand.get(v) ?? 0, need));
+  }
+  return demand;
 }
 
 function withLevel(t: Type, level: number): Type {
@@ -111,9 +133,12 @@ function placeOp(p: Placer, op: Op): void {
   if (op.name === 'ckks.nonlinear') {
     throw new HecError('HEC4201', `bootstrap-placement found ckks.nonlinear on %${op.results[0]!.name}`, { fix: 'run poly-approx first' });
   }
-  const need = minLevelFor(op) + p.reserve;
-  let operands = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
-  operands = operands.map((v) => {
+  let need = minLevelFor(op) + p.reserve;
+  if (LEVEL_FREE_UNARY.has(op.name)) for (const r of op.results) need = Math.max(need, p.demand.get(r) ?? 0);
+  // `current` again for every operand: mul(x, x) refreshes x once, and both operands read the refreshed value.
+  const operands0 = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
+  let operands = operands0.map((v0) => {
+    const v = v0.type.kind === 'ct' ? current(p, v0) : v0;
     if (v.type.kind !== 'ct' || v.type.level! >= need) return v;
     const b = emitBootstrap(p, v, op.loc);
     p.bootstrapped.set(v, b);
@@ -175,7 +200,7 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
     used.add(n);
     return n;
   };
-  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
+  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 }, demand: levelDemand(func, levelReserve(params)) };
   const outgoing = new Map<string, number>();
   for (const op of func.ops) {
     if (op.name === 'ckks.return') placeReturn(p, op, stateLevels, outgoing);
