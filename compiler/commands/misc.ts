@@ -4,6 +4,7 @@
 import { HecError } from '../../ir/diagnostics.ts';
 import { ALL_PASSES } from '../../passes/registry.ts';
 import { listBackends } from '../../runtime/registry.ts';
+import { PRIMITIVES, type Primitive } from '../../passes/cost/table.ts';
 import type { CommandSpec } from '../args.ts';
 
 export const passesCommand: CommandSpec = {
@@ -33,19 +34,23 @@ export const backendsCommand: CommandSpec = {
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal) or `bootstrap`',
-  usage: 'hec bench ckks|bootstrap [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N]',
+  summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal), `bootstrap`, or `ops` (the cost table by level)',
+  usage: 'hec bench ckks|bootstrap|ops [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N] [--ops LIST] [--levels LIST]',
   options: [
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
     { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
     { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT; N16_BOOT_SPARSE adds sparse-secret encapsulation)' },
     { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
-    { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
+    { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap, ops: warm timed runs per configuration (default 3)' },
+    { name: 'ops', type: 'string', arg: 'LIST', help: `ops: primitives to time (default all: ${PRIMITIVES.join(',')})` },
+    { name: 'levels', type: 'string', arg: 'LIST', help: 'ops: levels to time, e.g. 1,5,9,24 (default every level; the rest are interpolated)' },
+    { name: 'bootstrap-levels', type: 'string', arg: 'LIST', help: 'ops: input levels to time the bootstrap at (default 1)' },
   ],
   async run({ positional, opts }) {
     const what = positional[0];
     const threads = typeof opts.threads === 'number' ? [opts.threads] : undefined;
+    const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
     if (what === 'ckks') {
       const { runCkksBench } = await import('./bench-ckks.ts');
       const logNs = typeof opts['log-n'] === 'string' ? opts['log-n'].split(',').map(Number) : undefined;
@@ -54,7 +59,6 @@ export const benchCommand: CommandSpec = {
     }
     if (what === 'bootstrap') {
       const { runBootstrapBench } = await import('./bench-bootstrap.ts');
-      const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
       const variants = list(opts.variant);
       for (const v of variants ?? []) {
         if (v !== 'full' && v !== 'real') throw new HecError('HEC0001', `hec bench bootstrap: unknown variant '${v}'`, { fix: 'use --variant full, real or full,real' });
@@ -65,6 +69,27 @@ export const benchCommand: CommandSpec = {
       });
       return 0;
     }
-    throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`);
+    if (what === 'ops') {
+      const { runOpsBench } = await import('./bench-ops.ts');
+      const preset = list(opts.preset);
+      if (preset !== undefined && preset.length !== 1) throw new HecError('HEC0001', 'hec bench ops takes one --preset', { fix: 'e.g. --preset N16_BOOT' });
+      const ops = list(opts.ops);
+      for (const o of ops ?? []) {
+        if (!(PRIMITIVES as readonly string[]).includes(o)) throw new HecError('HEC0001', `hec bench ops: unknown primitive '${o}'`, { fix: `use --ops with some of ${PRIMITIVES.join(',')}` });
+      }
+      const ints = (name: string): number[] | undefined => {
+        const xs = list(opts[name])?.map(Number);
+        if (xs?.some((l) => !Number.isInteger(l))) throw new HecError('HEC0001', `hec bench ops: --${name} '${String(opts[name])}' is not a list of integers`, { fix: 'e.g. --levels 1,5,9' });
+        return xs;
+      };
+      const levels = ints('levels');
+      const bootstrapLevels = ints('bootstrap-levels');
+      await runOpsBench({
+        json: opts.json === true, threads: threads?.[0], preset: preset?.[0], ops: ops as Primitive[] | undefined, levels, bootstrapLevels,
+        runs: typeof opts.runs === 'number' ? opts.runs : undefined, command: `hec bench ${process.argv.slice(3).join(' ')}`,
+      });
+      return 0;
+    }
+    throw new HecError('HEC0001', `hec bench needs 'ckks', 'bootstrap' or 'ops', got '${what ?? ''}'`);
   },
 };
