@@ -12,7 +12,9 @@ import type { Module } from '../ir/module.ts';
 import type { CkksParams } from '../ir/params.ts';
 import { presetParams } from '../ir/presets.ts';
 import { isAttrDict, type AttrDict } from '../ir/types.ts';
-import { bootstrapPlacementPass, levelReserve } from '../passes/bootstrap-placement.ts';
+import { bootstrapPlacementPass, levelReserve, placeFunc } from '../passes/bootstrap-placement.ts';
+import { defaultCostTable, type CostTable } from '../passes/cost/table.ts';
+import { greedyReplay, solveLevelAware } from '../passes/placement/level-aware.ts';
 import { collectKeysPass } from '../passes/collect-keys.ts';
 import type { PassContext } from '../passes/pass.ts';
 import { polyApproxPass } from '../passes/poly-approx.ts';
@@ -40,8 +42,15 @@ export interface CompileOptions {
    * embedding → those layers → final RMSNorm → LM head, NOT the full model, and its header says so (compiler/truncate.ts).
    */
   layers?: number;
+  /** Bootstrap placement: 'level-aware' (default; passes/placement/level-aware.ts) or 'greedy' (the walk alone). */
+  placement?: PlacementStrategy;
+  /** Cost table pricing the level-aware search (default: the bundled one, passes/cost/tables/). */
+  costTable?: CostTable;
   onProgress?: (stage: string, detail?: string) => void;
 }
+
+export const PLACEMENTS = ['level-aware', 'greedy'] as const;
+export type PlacementStrategy = (typeof PLACEMENTS)[number];
 
 export interface CompileResult {
   module: Module;
@@ -68,8 +77,37 @@ function rangesAttr(r: ModelRanges): AttrDict {
   };
 }
 
+/**
+ * The level-aware placement: solve decisions on the unplaced step (passes/placement/level-aware.ts), then carry them
+ * out with the same walk as greedy. Where the search predicts no gain over greedy, greedy's decisions are kept.
+ */
+export function placeLevelAware(unplaced: Module, ctx: PassContext, table: CostTable): Module {
+  const module = cloneModule(unplaced);
+  const summary: Record<string, unknown> = {};
+  for (const func of module.funcs) {
+    const solved = solveLevelAware(func, ctx.params, table);
+    const greedy = greedyReplay(func, ctx.params, table);
+    const useGreedy = greedy.ms < solved.ms;
+    const r = placeFunc(func, ctx.params, useGreedy ? greedy.decisions : solved.decisions);
+    summary[func.name] = {
+      strategy: useGreedy ? 'level-aware (greedy kept: no predicted gain)' : 'level-aware',
+      bootstraps: r.bootstraps,
+      level_drops: r.drops,
+      predicted_ms: Math.round(useGreedy ? greedy.ms : solved.ms),
+      greedy_predicted_ms: Math.round(greedy.ms),
+      greedy_bootstraps: greedy.bootstraps,
+      modules: solved.modules,
+      modules_solved: solved.solved,
+      state_levels: Object.fromEntries(useGreedy ? greedy.decisions.stateLevels : solved.decisions.stateLevels),
+      cost_table: `${table.preset} ${table.about.date.slice(0, 10)} ${table.about.machine}`,
+    };
+  }
+  ctx.notes.placement = summary;
+  return module;
+}
+
 /** Run bootstrap-placement until the KV-cache state levels are a fixed point (see the pass's header). */
-function placeWithStateLevels(unplaced: Module, ctx: PassContext): Module {
+export function placeWithStateLevels(unplaced: Module, ctx: PassContext): Module {
   const stateLevels = new Map<string, number>();
   let placed = unplaced;
   for (let iter = 0; iter < 4; iter++) {
@@ -112,8 +150,9 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   const ctx: PassContext = { params, notes: {}, bootstrapRotations: params.bootstrapOutputLevel >= 0 ? bootstrapRotations(params, BOOTSTRAP_VARIANT) : [] };
   progress('pass', 'poly-approx');
   polyApproxPass.run(lowered, ctx);
-  progress('pass', 'bootstrap-placement');
-  const module = placeWithStateLevels(lowered, ctx);
+  const placement = opts.placement ?? 'level-aware';
+  progress('pass', `bootstrap-placement (${placement})`);
+  const module = placement === 'greedy' ? placeWithStateLevels(lowered, ctx) : placeLevelAware(lowered, ctx, opts.costTable ?? defaultCostTable());
   progress('pass', 'collect-keys');
   collectKeysPass.run(module, ctx);
 
