@@ -13,8 +13,11 @@ import { ortTeacherForced } from '../helpers/ort.ts';
 
 const MODEL = 'models/llama-py.decode.onnx';
 const ref = JSON.parse(readFileSync('models/llama-py.reference.json', 'utf8')) as { prompt_bytes: number[]; greedy_tokens: number[] };
-/** Logit tolerance: the approximations' measured error is ~5e-4 (see the printed value); 10× headroom. */
-const LOGIT_TOL = 5e-3;
+/**
+ * Logit tolerance (the README's figure): the approximations' error, measured 4.7e-4 over the 128 positions
+ * (2026-11-23 and 2026-12-02, test/bench/RESULTS.md; `sim` is deterministic); ≈ 3× headroom.
+ */
+const LOGIT_TOL = 1.5e-3;
 
 describe('llama-py end to end on sim vs onnxruntime (issue #2)', () => {
   it('teacher-forced prompt + 24 reference tokens: top-1 matches at every generated position, logits within tolerance', async () => {
