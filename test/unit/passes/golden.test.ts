@@ -24,7 +24,8 @@ import { parseModule } from '../../../ir/text/index.ts';
 import { printModule } from '../../../ir/text/printer.ts';
 import { verifyModule } from '../../../ir/verify.ts';
 import { bootstrapPlacementPass } from '../../../passes/bootstrap-placement.ts';
-import type { PassContext } from '../../../passes/pass.ts';
+import { PassResults, type PassContext } from '../../../passes/pass.ts';
+import { runPass } from '../../../passes/pipeline.ts';
 import { ALL_PASSES, passByName } from '../../../passes/registry.ts';
 import { packArguments, runOnSim, slotReference } from '../../helpers/ir-slots.ts';
 import { seededRandom } from '../../helpers/seeded.ts';
@@ -51,7 +52,7 @@ const runnable = (m: Module) => m.funcs[0]!.args.every((a) => a.value.type.level
 function asPlan(m: Module, params: CkksParams): Module {
   if (runnable(m)) return m;
   const copy = parseModule(printModule(m)).module;
-  bootstrapPlacementPass.run(copy, { params, notes: {} });
+  runPass(bootstrapPlacementPass, copy, { params, results: new PassResults() });
   return copy;
 }
 
@@ -95,8 +96,8 @@ describe('pass golden files', () => {
         const params = presetParams(run![2]!, { allowInsecure: true });
         const before = parseModule(text, path).module;
         const { module } = parseModule(text, path);
-        const ctx: PassContext = { params, notes: {} };
-        pass!.run(module, ctx);
+        const ctx: PassContext = { params, results: new PassResults() };
+        runPass(pass!, module, ctx);
         const out = printModule(module);
         expect(verifyModule(module, { bootstrapOutputLevel: params.bootstrapOutputLevel })).toEqual([]);
         expect(printModule(parseModule(out).module)).toBe(out);
