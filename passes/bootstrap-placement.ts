@@ -252,18 +252,37 @@ export function placeFunc(func: Func, params: CkksParams, decisions: PlacementDe
   return { outgoing, bootstraps: p.count.bootstraps, drops: p.count.drops };
 }
 
-export const bootstrapPlacementPass: Pass = {
+/** What placement did in one function (the plan header's `placement` entry). */
+export type FuncPlacement = {
+  bootstraps: number;
+  level_drops: number;
+  state_outgoing_levels: Record<string, number>;
+  /** Set by level-aware-placement: what it chose and what the cost model predicts (ms per token) against greedy. */
+  strategy?: string;
+  state_levels?: Record<string, number>;
+  predicted_ms?: number;
+  greedy_predicted_ms?: number;
+  greedy_bootstraps?: number;
+  modules?: number;
+  modules_solved?: number;
+  cost_table?: string;
+};
+/** Placement per function name. */
+export type PlacementSummary = Record<string, FuncPlacement>;
+
+export const bootstrapPlacementPass: Pass<PlacementSummary> = {
   name: 'bootstrap-placement',
   summary: 'assign levels; insert level drops, per-level plaintext encodes and bootstraps where levels run out',
   description:
     'requires: poly-approx has run. ensures: every value has a level ≥ 0, binary ops have equal levels, state ' +
     'outputs leave at their entry level. Greedy: bootstrap an operand when an op needs more levels than it has.',
-  run(module: Module, ctx: PassContext) {
-    const summary: Record<string, unknown> = {};
+  options: [],
+  run(module: Module, ctx: PassContext): PlacementSummary {
+    const summary: PlacementSummary = {};
     for (const f of module.funcs) {
       const r = placeFunc(f, ctx.params, { stateLevels: ctx.stateLevels ?? new Map() });
       summary[f.name] = { bootstraps: r.bootstraps, level_drops: r.drops, state_outgoing_levels: Object.fromEntries(r.outgoing) };
     }
-    ctx.notes.placement = summary;
+    return summary;
   },
 };

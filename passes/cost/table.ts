@@ -45,7 +45,7 @@ const FORMAT = 'hec-cost-table/1';
 export const DEFAULT_TABLE_PATH = fileURLToPath(new URL('./tables/cpu-N16_BOOT.json', import.meta.url));
 
 function bad(file: string, what: string): never {
-  throw new HecError('HEC4401', `cost table ${file}: ${what}`, { location: { file }, fix: 'write the table with `hec bench ops --json > FILE`' });
+  throw new HecError('HEC4701', `cost table ${file}: ${what}`, { location: { file }, fix: 'write the table with `hec bench ops --json > FILE`' });
 }
 
 /** Check a parsed table: the format tag, every primitive present with one entry per level and at least one measured. */
@@ -68,7 +68,7 @@ export function readCostTable(file: string): CostTable {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new HecError('HEC4401', `cost table ${file} cannot be read`, { location: { file }, fix: 'check the path, or omit --cost-table to use the bundled table' });
+    throw new HecError('HEC4701', `cost table ${file} cannot be read`, { location: { file }, fix: 'check the path, or omit --cost-table to use the bundled table' });
   }
   let raw: unknown;
   try {

@@ -7,6 +7,8 @@ import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
 import { calibrateRanges } from '../../compiler/calibrate.ts';
 import { lowerDecodeStep } from '../../compiler/lower/decode-step.ts';
 import { polyApproxPass } from '../../passes/poly-approx.ts';
+import { runPass } from '../../passes/pipeline.ts';
+import { passContextFor } from '../../compiler/pipeline.ts';
 import { opCounts } from '../../ir/graph.ts';
 import { cloneModule } from '../../ir/clone.ts';
 import { readCostTable } from '../../passes/cost/table.ts';
@@ -22,7 +24,7 @@ if (!existsSync(cache)) {
   const m = loadLlamaSync(model);
   const ranges = calibrateRanges(m, { maxContext: 256 });
   const lowered = lowerDecodeStep(m, { slots: params.slots, maxContext: 256, ranges });
-  polyApproxPass.run(lowered, { params, notes: {} });
+  runPass(polyApproxPass, lowered, passContextFor(params));
   writeFileSync(cache, printModule(lowered));
 }
 const { module } = parseModule(readFileSync(cache, 'utf8'), cache);
