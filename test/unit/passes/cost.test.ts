@@ -1,7 +1,7 @@
 /**
  * The cost model (passes/cost): the primitives priced for a `ckks.poly` are those runtime/poly-eval.ts actually runs
  * (a counting server executes evalChebyshev), table interpolation is plain linear arithmetic, malformed tables are
- * HEC4401, and a plan's prediction is the sum of its ops' prices by module.
+ * HEC4701, and a plan's prediction is the sum of its ops' prices by module.
  */
 import { describe, expect, it } from 'vitest';
 import { HecError } from '../../../ir/diagnostics.ts';
@@ -61,7 +61,7 @@ describe('cost model', () => {
     expect(primitiveMs(table({ bootstrap: [null, 9000, null, null] }), 'bootstrap', 3)).toBe(9000);
   });
 
-  it('rejects malformed tables with HEC4401', () => {
+  it('rejects malformed tables with HEC4701', () => {
     const good = table({});
     expect(() => validateCostTable(good, 'x.json')).not.toThrow();
     for (const broken of [{ ...good, format: 'other' }, { ...good, ops: { ...good.ops, add: [1, 2] } }, { ...good, ops: { ...good.ops, rotate: [null, null, null, null] } }, { ...good, ops: { ...good.ops, encode: [1, -2, 3, 4] } }]) {
@@ -71,7 +71,7 @@ describe('cost model', () => {
       } catch (e) {
         err = e;
       }
-      expect(err instanceof HecError && err.code === 'HEC4401').toBe(true);
+      expect(err instanceof HecError && err.code === 'HEC4701').toBe(true);
     }
   });
 
