@@ -95,7 +95,8 @@ export function levelDemand(func: Func, reserve: number): Map<Value, number> {
     let need = minLevelFor(op) + reserve;
     if (LEVEL_FREE_UNARY.has(op.name)) for (const r of op.results) need = Math.max(need, demand.get(r) ?? 0);
     if (op.name === 'ckks.return') need = 0;
-    for (const v of op.operands) if (v.type.kind === 'ct') demand.set(v, Math.max(demand.get(v) ?? 0, need));
+    // `?.`: an operand a broken pipeline left undefined is reported by the verifier (--verify-each), not here.
+    for (const v of op.operands) if (v?.type.kind === 'ct') demand.set(v, Math.max(demand.get(v) ?? 0, need));
   }
   return demand;
 }
