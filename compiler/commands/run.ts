@@ -174,7 +174,7 @@ export const runCommand: CommandSpec = {
 };
 
 /** What `--json` claims about security, and the rule behind it: nothing on a backend that does not encrypt. */
-function securityClaim(params: CkksParams, encrypted: boolean): { bits: number; rule: string } {
+export function securityClaim(params: CkksParams, encrypted: boolean): { bits: number; rule: string } {
   if (!encrypted) return { bits: 0, rule: `no encryption on this backend (parameters: ${params.securityRule})` };
   return { bits: params.secure ? 128 : 0, rule: params.securityRule };
 }
