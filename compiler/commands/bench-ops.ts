@@ -10,7 +10,7 @@
  */
 import { hostname, cpus } from 'node:os';
 import { HecError } from '../../ir/diagnostics.ts';
-import { presetParams } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, presetParams } from '../../ir/presets.ts';
 import type { CkksParams } from '../../ir/params.ts';
 import { PRIMITIVES, type CostTable, type Primitive } from '../../passes/cost/table.ts';
 import type { Ciphertext, ServerContext } from '../../runtime/backend.ts';
@@ -105,7 +105,7 @@ export async function runOpsBench(opts: OpsBenchOptions = {}): Promise<CostTable
     note(`cpu engine not built: ${cpuNotBuiltReason()}`);
     return null;
   }
-  const params = presetParams(opts.preset ?? 'N16_BOOT', { allowInsecure: true });
+  const params = presetParams(opts.preset ?? DEFAULT_PRESET, { allowInsecure: true });
   const ops = opts.ops ?? [...PRIMITIVES];
   const levels = opts.levels ?? Array.from({ length: params.levels + 1 }, (_, l) => l);
   for (const l of [...levels, ...(opts.bootstrapLevels ?? [])]) {
