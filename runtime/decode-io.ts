@@ -110,6 +110,11 @@ export class DecodeServer {
     return this.position;
   }
 
+  /** False after a failed step consumed the cache (and before the first `setStates`). */
+  get hasStates(): boolean {
+    return this.states.size === this.sig.states.size;
+  }
+
   private load(what: string, bytes: Uint8Array, want: Value): Ciphertext {
     const ct = this.server.deserialize(bytes);
     if (ct.level !== levelOf(want)) {
@@ -159,7 +164,7 @@ export class DecodeServer {
         fix: 'recompile with a larger --max-context',
       });
     }
-    if (this.states.size !== this.sig.states.size) throw new HecError('HEC5110', 'the KV cache was not set (or a failed step consumed it)', { fix: 'call setStates first' });
+    if (!this.hasStates) throw new HecError('HEC5110', 'the KV cache was not set (or a failed step consumed it)', { fix: 'call setStates first' });
     const args = new Map<string, Ciphertext>();
     args.set(this.sig.input.name, this.load('the token', token, this.sig.input));
     for (const a of this.plan.func.args) {

@@ -119,6 +119,9 @@ export class CpuClient implements ClientContext {
   secretKeyBytes(): Uint8Array {
     return nat(() => this.cx.serialize(this.sk));
   }
+  exportSecretKey(): Uint8Array {
+    return this.secretKeyBytes();
+  }
   publicKeyBytes(): Uint8Array {
     return nat(() => this.cx.serialize(this.publicKey()));
   }
@@ -483,6 +486,9 @@ export const cpuBackend: CpuBackend = {
   },
   async createClient(params: CkksParams, opts: CpuClientOptions = {}): Promise<CpuClient> {
     return new CpuClient(params, opts);
+  },
+  async restoreClient(params: CkksParams, secretKey: Uint8Array): Promise<CpuClient> {
+    return CpuClient.fromSecretKey(params, secretKey);
   },
   async createServer(params: CkksParams, keys: EvaluationKeys): Promise<CpuServer> {
     return CpuServer.create(params, keys);
