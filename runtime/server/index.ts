@@ -28,7 +28,7 @@ export interface ServeOptions {
   maxKeyPartBytes: number;
   maxFrameBytes: number;
   log?: Logger;
-  stall?: { steps: Set<number>; keyParts: Set<number> };
+  stall?: { steps: Set<number>; commits: Set<number>; keyParts: Set<number> };
 }
 
 export interface RunningServer {
@@ -38,15 +38,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** HEC_TEST_STALL="step:3,key:5": the crash tests' fault injection (the server stalls there for a minute). */
+/**
+ * HEC_TEST_STALL="key:5,step:3,commit:4": the crash tests' fault injection. The server logs `test.stall` and stalls a
+ * minute before storing key part 5, before committing step 3, after committing step 4 (before answering it).
+ */
 export function stallFromEnv(v: string | undefined): ServeOptions['stall'] {
   if (v === undefined || v === '') return undefined;
-  const steps = new Set<number>(), keyParts = new Set<number>();
+  const stall = { steps: new Set<number>(), commits: new Set<number>(), keyParts: new Set<number>() };
   for (const item of v.split(',')) {
-    const m = /^(step|key):(\d+)$/.exec(item.trim());
-    if (m !== null) (m[1] === 'step' ? steps : keyParts).add(Number(m[2]));
+    const m = /^(step|commit|key):(\d+)$/.exec(item.trim());
+    if (m === null) continue;
+    (m[1] === 'step' ? stall.steps : m[1] === 'commit' ? stall.commits : stall.keyParts).add(Number(m[2]));
   }
-  return { steps, keyParts };
+  return stall;
 }
 
 export async function serve(o: ServeOptions): Promise<RunningServer> {

@@ -33,8 +33,11 @@ export interface SessionStoreOptions {
   maxSessions: number;
   queue: StepQueue;
   log: Logger;
-  /** Fault injection for the crash tests only (HEC_TEST_STALL): stall before committing these steps / key parts. */
-  stall?: { steps: Set<number>; keyParts: Set<number> };
+  /**
+   * Fault injection for the crash tests only (HEC_TEST_STALL): stall a minute before committing these steps, after
+   * committing (before answering) these, or before storing these key parts.
+   */
+  stall?: { steps: Set<number>; commits: Set<number>; keyParts: Set<number> };
 }
 
 class Session {
@@ -263,6 +266,7 @@ export class SessionStore {
           throw e;
         }
         this.o.log('info', 'step.done', { session: shortId(s.id), step: frame.step, ms: Math.round(performance.now() - t0) });
+        if (this.o.stall?.commits.has(frame.step)) await this.stall('commit', frame.step);
         return answer(frame.step, computed.logits);
       }),
     );

@@ -174,7 +174,7 @@ describe('damaged session files', () => {
     await server.close();
     const cache = path.join(dir, 'sessions', bad.credentials.id, 'cache.bin');
     const bytes = readFileSync(cache);
-    bytes[bytes.length - 100] ^= 0x01;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0x01, bytes.length - 100);
     writeFileSync(cache, bytes);
 
     server = await startServer(t, dir, { port: server.port });
