@@ -255,6 +255,7 @@ export class SessionStore {
         const t0 = performance.now();
         this.o.log('info', 'step.begin', { session: shortId(s.id), step: frame.step });
         const computed = decoder.compute(token);
+        const t1 = performance.now();
         try {
           if (this.o.stall?.steps.has(frame.step)) await this.stall('step', frame.step);
           const snapshot: CacheSnapshot = { position: frame.step + 1, last: { step: frame.step, logits: computed.logits }, states: decoder.stateBytes(computed.next) };
@@ -265,7 +266,8 @@ export class SessionStore {
           decoder.discard(computed);
           throw e;
         }
-        this.o.log('info', 'step.done', { session: shortId(s.id), step: frame.step, ms: Math.round(performance.now() - t0) });
+        const t2 = performance.now();
+        this.o.log('info', 'step.done', { session: shortId(s.id), step: frame.step, ms: Math.round(t2 - t0), compute_ms: Math.round(t1 - t0), persist_ms: Math.round(t2 - t1) });
         if (this.o.stall?.commits.has(frame.step)) await this.stall('commit', frame.step);
         return answer(frame.step, computed.logits);
       }),
