@@ -16,6 +16,9 @@ import { writePlan, type Plan, readPlan } from '../../runtime/plan.ts';
 import { serve, type RunningServer, type ServeOptions } from '../../runtime/server/index.ts';
 import { planDigest } from '../../runtime/server/protocol.ts';
 import { keyRequestOf, DecodeSession } from '../../runtime/session.ts';
+import { vi } from 'vitest';
+import { main } from '../../compiler/cli.ts';
+import type { Backend } from '../../runtime/backend.ts';
 import { compileForTest } from '../helpers/hec-run.ts';
 
 export const MODEL = 'test/fixtures/models/tiny-mha.decode.onnx';
@@ -43,10 +46,10 @@ export interface TestServer extends RunningServer {
   logs: Record<string, unknown>[];
 }
 
-export async function startServer(t: TinyPlan, dataDir: string, over: Partial<ServeOptions> = {}): Promise<TestServer> {
+export async function startServer(t: TinyPlan, dataDir: string, over: Partial<ServeOptions> = {}, backend: Backend = simBackend): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const running = await serve({
-    plan: t.plan, planSha256: t.planSha256, backend: simBackend, weights: t.weights, dataDir, host: '127.0.0.1', port: 0,
+    plan: t.plan, planSha256: t.planSha256, backend, weights: t.weights, dataDir, host: '127.0.0.1', port: 0,
     maxSessions: 16, maxQueued: 32, queueTimeoutMs: 120_000, requestTimeoutMs: 60_000, maxKeyPartBytes: 2 ** 20, maxFrameBytes: 2 ** 20,
     log: (level, event, fields = {}) => logs.push({ level, event, ...fields }),
     ...over,
@@ -73,4 +76,18 @@ export async function localLogits(t: TinyPlan, tokens: readonly number[]): Promi
 export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** Run the CLI in this process; returns exit code and stdout. */
+export async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  });
+  try {
+    return { code: await main(args), out };
+  } finally {
+    spy.mockRestore();
+  }
 }

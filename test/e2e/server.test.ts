@@ -6,32 +6,17 @@
 import { readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../compiler/cli.ts';
 import { makeParams } from '../../ir/params.ts';
 import { PRESETS } from '../../ir/presets.ts';
 import { simBackend } from '../../runtime/backends/sim/index.ts';
 import { encryptToken } from '../../runtime/decode-io.ts';
 import { encodeFrame, KIND_TOKEN } from '../../runtime/server/protocol.ts';
-import { openRemote, startServer, tinyPlan, type TestServer, type TinyPlan } from './server-fixture.ts';
+import { cli, openRemote, startServer, tinyPlan, type TestServer, type TinyPlan } from './server-fixture.ts';
 
 let t: TinyPlan;
 beforeAll(async () => {
   t = await tinyPlan();
 });
-
-/** Run the CLI in this process; returns exit code and stdout. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  try {
-    return { code: await main(args), out };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const withoutTimes = (j: { positions: { ms?: number }[]; total_ms?: number }): unknown => ({
   ...j, total_ms: undefined, positions: j.positions.map((p) => ({ ...p, ms: undefined })),
