@@ -142,7 +142,19 @@ export class SessionFiles {
   }
 
   async readMeta(): Promise<SessionMeta> {
-    return (await readCheckedJson(path.join(this.dir, 'meta.json'))) as unknown as SessionMeta;
+    const file = path.join(this.dir, 'meta.json');
+    const m = await readCheckedJson(file);
+    const str = (k: keyof SessionMeta): string => {
+      const v = m[k];
+      if (typeof v !== 'string') throw serverError('HEC5311', `${file} has no ${k}`);
+      return v;
+    };
+    const num = (k: keyof SessionMeta): number => {
+      const v = m[k];
+      if (typeof v !== 'number') throw serverError('HEC5311', `${file} has no ${k}`);
+      return v;
+    };
+    return { id: str('id'), token_sha256: str('token_sha256'), plan_sha256: str('plan_sha256'), backend: str('backend'), key_parts: num('key_parts'), key_bytes: num('key_bytes'), created: str('created') };
   }
 
   /** Part `i` (= the number received so far), then the index that records it. */
@@ -155,7 +167,10 @@ export class SessionFiles {
 
   /** The index, with every recorded part checked against its hash (a part written but not indexed is dropped). */
   async readKeyIndex(): Promise<KeyIndex> {
-    const index = (await readCheckedJson(path.join(this.dir, 'keys.json'))) as unknown as KeyIndex;
+    const file = path.join(this.dir, 'keys.json');
+    const raw = (await readCheckedJson(file)).parts;
+    if (!Array.isArray(raw) || !raw.every((p) => typeof p?.sha256 === 'string' && typeof p?.bytes === 'number')) throw serverError('HEC5311', `${file} has no part list`);
+    const index: KeyIndex = { parts: raw.map((p: { sha256: string; bytes: number }) => ({ sha256: p.sha256, bytes: p.bytes })) };
     for (let i = 0; i < index.parts.length; i++) {
       let bytes: Uint8Array;
       try {

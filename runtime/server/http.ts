@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HecError } from '../../ir/diagnostics.ts';
 import { httpStatusOf, serverError } from './errors.ts';
 import { shortId, type Logger } from './log.ts';
-import type { CreateSessionRequest, HealthStatus } from './protocol.ts';
+import type { HealthStatus } from './protocol.ts';
 import type { StepQueue } from './queue.ts';
 import type { SessionStore } from './sessions.ts';
 
@@ -83,8 +83,7 @@ export function createHecServer(o: HttpOptions): Server {
       return { status: 200, json: { status: 'ready', ...o.health, sessions: o.store.count } satisfies HealthStatus };
     }
     if (url.pathname === '/v1/sessions' && method === 'POST') {
-      const b = await readJson(req);
-      return { status: 201, json: await o.store.create(b as unknown as CreateSessionRequest) };
+      return { status: 201, json: await o.store.create(await readJson(req)) };
     }
     const m = SESSION_ROUTE.exec(url.pathname);
     if (m === null) throw serverError('HEC5301', `no route ${method} ${url.pathname}`);

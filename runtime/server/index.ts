@@ -3,7 +3,6 @@
  * once this resolves, so a 200 means every surviving session is known (their keys load on first use).
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { Backend } from '../backend.ts';
 import { paramFingerprint } from '../backends/sim/checks.ts';
@@ -67,7 +66,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : o.port;
   log('info', 'listening', { url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, backend: o.backend.name, params: o.plan.params.name, sessions: store.count });
   return {
     server, port, store,

@@ -63,6 +63,17 @@ class Session {
   }
 }
 
+function parseCreate(b: Record<string, unknown>): CreateSessionRequest {
+  const { plan_sha256, backend, params_fingerprint, key_parts, key_bytes } = b;
+  if (typeof plan_sha256 !== 'string' || typeof backend !== 'string' || typeof params_fingerprint !== 'number') {
+    throw serverError('HEC5301', 'a session needs plan_sha256 (string), backend (string) and params_fingerprint (number)');
+  }
+  if (typeof key_parts !== 'number' || !Number.isInteger(key_parts) || key_parts < 1 || key_parts > 100_000 || typeof key_bytes !== 'number' || !Number.isSafeInteger(key_bytes) || key_bytes < 0) {
+    throw serverError('HEC5301', `key_parts (${String(key_parts)}) and key_bytes (${String(key_bytes)}) must be positive integers`);
+  }
+  return { plan_sha256, backend, params_fingerprint, key_parts, key_bytes };
+}
+
 const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -115,15 +126,11 @@ export class SessionStore {
     for (const f of await readdir(dir)) if (f.includes('.tmp-')) await rm(path.join(dir, f), { force: true });
   }
 
-  async create(req: CreateSessionRequest): Promise<{ session: string; token: string }> {
-    const want = { plan_sha256: this.o.planSha256, backend: this.o.backend.name, params_fingerprint: paramFingerprint(this.o.plan.params) };
-    for (const [k, v] of Object.entries(want)) {
-      if ((req as unknown as Record<string, unknown>)[k] !== v) {
-        throw serverError('HEC5308', `the client's ${k} is ${JSON.stringify((req as unknown as Record<string, unknown>)[k])}; this server has ${JSON.stringify(v)}`);
-      }
-    }
-    if (!Number.isInteger(req.key_parts) || req.key_parts < 1 || req.key_parts > 100_000 || !Number.isSafeInteger(req.key_bytes) || req.key_bytes < 0) {
-      throw serverError('HEC5301', `key_parts (${req.key_parts}) and key_bytes (${req.key_bytes}) must be positive integers`);
+  async create(body: Record<string, unknown>): Promise<{ session: string; token: string }> {
+    const req = parseCreate(body);
+    const want: Omit<CreateSessionRequest, 'key_parts' | 'key_bytes'> = { plan_sha256: this.o.planSha256, backend: this.o.backend.name, params_fingerprint: paramFingerprint(this.o.plan.params) };
+    for (const k of ['plan_sha256', 'backend', 'params_fingerprint'] as const) {
+      if (req[k] !== want[k]) throw serverError('HEC5308', `the client's ${k} is ${JSON.stringify(req[k])}; this server has ${JSON.stringify(want[k])}`);
     }
     if (this.sessions.size >= this.o.maxSessions) throw serverError('HEC5305', `the server holds its maximum of ${this.o.maxSessions} sessions`);
     const id = randomBytes(16).toString('hex');
