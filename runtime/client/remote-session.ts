@@ -110,8 +110,11 @@ export class RemoteSession {
     return `${this.o.url.replace(/\/$/, '')}/v1/sessions/${this.id}${sub}`;
   }
 
-  /** The server's /health, checked against this client's plan and parameters. */
-  static async health(url: string, plan: Plan, planSha256: string, retryForMs = 120_000): Promise<HealthStatus> {
+  /**
+   * The server's /health, checked against this client's plan and parameters. Retried only briefly: a server that is
+   * not there when a run starts is a mistake to report, not a restart to wait out.
+   */
+  static async health(url: string, plan: Plan, planSha256: string, retryForMs = 5_000): Promise<HealthStatus> {
     const h = await json<HealthStatus>(await request(`${url.replace(/\/$/, '')}/health`, { method: 'GET' }, retryForMs), 'GET /health');
     if (h.plan_sha256 !== planSha256) throw serverError('HEC5308', `the server runs plan ${h.plan_sha256.slice(0, 12)}…, this client has ${planSha256.slice(0, 12)}…`);
     if (h.params_fingerprint !== paramFingerprint(plan.params)) throw serverError('HEC5308', `the server runs parameters '${h.params}', this plan has '${plan.params.name}'`);
@@ -121,7 +124,7 @@ export class RemoteSession {
   /** Create a session, upload every evaluation-key part (resuming after failures), and start it with an empty cache. */
   static async open(o: RemoteSessionOptions): Promise<RemoteSession> {
     const retry = o.retryForMs ?? 120_000;
-    const health = await RemoteSession.health(o.url, o.plan, o.planSha256, retry);
+    const health = await RemoteSession.health(o.url, o.plan, o.planSha256, Math.min(retry, 5_000));
     const created = await json<{ session: string; token: string }>(
       await request(`${o.url.replace(/\/$/, '')}/v1/sessions`, {
         method: 'POST',

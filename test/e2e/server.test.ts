@@ -64,6 +64,29 @@ describe('hec keygen → hec serve → hec run --server', () => {
   });
 });
 
+describe('command-line errors of keygen, serve and report', () => {
+  it('each a coded error before any work', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const cases: [string[], RegExp][] = [
+        [['keygen', t.planPath], /error HEC0001: hec keygen needs -o DIR/],
+        [['keygen', t.planPath, '-o', t.dir, '--backend', 'sim'], /error HEC5314: .* is not empty/],
+        [['serve', t.planPath, '--port', '0'], /error HEC0001: hec serve needs --data-dir/],
+        [['serve', t.planPath, '--data-dir', t.dir], /error HEC0003: hec serve needs --port/],
+        [['report', t.planPath], /error HEC0001: hec report needs -o FILE/],
+        [['run', t.planPath, '--tokens', '1', '--server', 'http://127.0.0.1:9', '--max-new-tokens', '0', '-q'], /error HEC5313: GET http:\/\/127.0.0.1:9\/health/],
+      ];
+      for (const [args, want] of cases) {
+        err.mockClear();
+        expect((await cli(args)).code, args.join(' ')).toBe(1);
+        expect(err.mock.calls.map((c) => String(c[0])).join(''), args.join(' ')).toMatch(want);
+      }
+    } finally {
+      err.mockRestore();
+    }
+  });
+});
+
 describe('bad requests: a 4xx with a HEC code each, and the server keeps serving', () => {
   let server: TestServer;
   beforeAll(async () => {
