@@ -7,11 +7,10 @@ import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { Backend } from '../../runtime/backend.ts';
 import { openKeyDir } from '../../runtime/client/key-dir.ts';
 import { RemoteSession } from '../../runtime/client/remote-session.ts';
-import { keyRequestOf } from '../../runtime/session.ts';
 import type { Plan } from '../../runtime/plan.ts';
 import { resolveBackend } from '../../runtime/registry.ts';
 import { planDigest } from '../../runtime/server/protocol.ts';
-import { DecodeSession } from '../../runtime/session.ts';
+import { DecodeSession, keyRequestOf } from '../../runtime/session.ts';
 
 export interface Decoder {
   /** The backend that runs the steps (the server's, for a remote run). */
@@ -59,8 +58,11 @@ export async function openRemoteDecoder(plan: Plan, planPath: string, o: Decoder
     backend: health.backend,
     step: (t) => session.step(t),
     close: async () => {
+      // Best effort: a server that is gone must not hide the error that ended the run (its sessions stay on disk).
       try {
         await session.close();
+      } catch (e) {
+        o.progress('server', `could not close the session: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
         c.dispose();
       }
