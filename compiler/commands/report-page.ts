@@ -84,7 +84,7 @@ function levelChart(plan: Plan, cost: StepCost, bootAt: number[]): string {
   const band = sorted.map(([c, e]) => `<line x1="${c}" x2="${c}" y1="${y(e.hi).toFixed(1)}" y2="${y(e.lo).toFixed(1)}" class="band"/>`).join('');
   const line = sorted.map(([c, e]) => `${c},${y(e.last).toFixed(1)}`).join(' ');
   const parts = [band, `<polyline points="${line}" class="main"/>`];
-  for (const t of bootAt) parts.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${top}" y2="${H - bottom}" class="boot"><title>bootstrap at ${fmtMs(t)}</title></line>`);
+  for (const t of bootAt) parts.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${top}" y2="${H - bottom}" class="bootline"><title>bootstrap at ${fmtMs(t)}</title></line>`);
   for (let l = 0; l <= maxLevel; l += Math.max(1, Math.ceil(maxLevel / 6))) {
     parts.push(`<text x="${left - 6}" y="${(y(l) + 4).toFixed(1)}" text-anchor="end" class="val">${l}</text>`, `<line x1="${left}" x2="${W - 10}" y1="${y(l).toFixed(1)}" y2="${y(l).toFixed(1)}" class="grid"/>`);
   }
@@ -138,7 +138,7 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 dl{display:grid;grid-template-columns:170px 1fr;gap:2px 12px;margin:8px 0}dt{color:#555}dd{margin:0}
 svg text.lbl{font-size:11.5px;fill:#222}svg text.val{font-size:11px;fill:#444}
 svg .axis{stroke:#888}svg .grid{stroke:#eee}svg .boot{stroke:#d62728;stroke-width:1}
-svg .band{stroke:#c6dbef;stroke-width:1}svg .main{fill:none;stroke:#08519c;stroke-width:1.2}
+svg .bootline{stroke:#d62728;stroke-width:1;stroke-opacity:.35}svg .band{stroke:#c6dbef;stroke-width:1}svg .main{fill:none;stroke:#08519c;stroke-width:1.2}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p class="note">${esc(planPath)} · plan sha256 ${esc(planSha256.slice(0, 16))}… · ${esc(String(m.attrs.compiler ?? 'hec'))}</p>

@@ -34,7 +34,7 @@ describe('hec report', () => {
     expect(boots).toBeGreaterThan(0);
     expect(html).toContain(`<b id="bootstrap-count">${boots}</b>`);
     // One red marker per bootstrap in each chart.
-    expect(html.match(/class="boot"/g)?.length).toBe(2 * boots);
+    expect(html.match(/class="boot(line)?"/g)?.length).toBe(2 * boots);
     // The per-module table's totals are the plan header's own op counts.
     const header = t.plan.module.attrs.op_counts as Record<string, number>;
     const totalRow = /<tr><td>total<\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
