@@ -52,7 +52,7 @@ export class DecodeSession {
     client?: ClientContext,
   ): Promise<DecodeSession> {
     client ??= await backend.createClient(plan.params);
-    // Keys stream from client to server one part (one switching key) at a time: at N16_BOOT they total gigabytes.
+    // Keys stream from client to server one part (one switching key) at a time: at N16_BOOT_DENSE they total gigabytes.
     const keys = await client.evaluationKeys(keyRequestOf(plan));
     let server: ServerContext;
     try {

@@ -11,6 +11,7 @@ import { resolveBackend } from '../../runtime/registry.ts';
 import { planDigest } from '../../runtime/server/protocol.ts';
 import type { CommandSpec } from '../args.ts';
 import { stderrProgress } from './progress.ts';
+import { refuseInsecurePlan } from './run.ts';
 
 export const keygenCommand: CommandSpec = {
   name: 'keygen',
@@ -23,6 +24,7 @@ export const keygenCommand: CommandSpec = {
   options: [
     { name: 'output', alias: 'o', type: 'string', arg: 'DIR', help: 'a new or empty directory for the keys' },
     { name: 'backend', type: 'string', default: 'auto', arg: 'NAME', help: 'cpu | seal | sim | auto' },
+    { name: 'allow-insecure', type: 'boolean', help: 'accept a plan with insecure (test) parameters' },
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
   ],
   async run({ positional, opts }) {
@@ -31,6 +33,7 @@ export const keygenCommand: CommandSpec = {
     if (planPath === undefined || !existsSync(planPath)) throw new HecError('HEC0004', `hec keygen needs a plan file${planPath === undefined ? '' : `; no such file: ${planPath}`}`, { fix: 'hec keygen PLAN -o DIR' });
     if (typeof opts.output !== 'string') throw new HecError('HEC0001', 'hec keygen needs -o DIR', { fix: 'hec keygen PLAN -o DIR' });
     const plan = readPlan(planPath);
+    refuseInsecurePlan(plan, planPath, opts);
     const backend = await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
     const t0 = Date.now();

@@ -2,7 +2,7 @@
  * @fileoverview The predicted time of one decoding step for `hec report`: each op priced from a per-op latency
  * table, grouped into the modules of a token.
  *
- * The table is measured, not invented: `hec bench ckks` on the cpu engine at N16_BOOT, one thread, 2-core machine
+ * The table is measured, not invented: `hec bench ckks` on the cpu engine at N16_BOOT (the N = 2^16 chain, h = 192; now N16_BOOT_H192_INSECURE), one thread, 2-core machine
  * class, 2026-11-23 (runtime/native/README.md, the N16_BOOT column: mul+relin 130 ms, rotate 125, hoisted rotate
  * 66.9 per rotation, rescale 22.0, encode 14.6) and `hec bench bootstrap` (9.3 s for the real-slot variant, README).
  * Those are top-of-chain figures (25 Q limbs); an op at level ℓ is priced × (ℓ+1)/25, since every one of them is
@@ -41,7 +41,7 @@ export const LATENCY_MS: Readonly<Record<string, number>> = {
 };
 
 export const LATENCY_SOURCE =
-  'cpu engine, N16_BOOT, 1 thread, 2-core VM, 2026-11-23: hec bench ckks (mul+relin 130 ms, rotate 125, hoisted rotate 66.9, ' +
+  'cpu engine, N = 2^16 chain of 25 Q limbs (the preset then named N16_BOOT), 1 thread, 2-core VM, 2026-11-23: hec bench ckks (mul+relin 130 ms, rotate 125, hoisted rotate 66.9, ' +
   'rescale 22.0, encode 14.6) and hec bench bootstrap (9.3 s); ×(level+1)/25 by level, ×N/2^16 by ring degree; ' +
   'add/mul_plain/mul_const/level_drop not timed there, priced at one NTT per limb (upper bound); ckks.poly priced by its products';
 

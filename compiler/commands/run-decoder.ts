@@ -15,6 +15,8 @@ import { DecodeSession, keyRequestOf } from '../../runtime/session.ts';
 export interface Decoder {
   /** The backend that runs the steps (the server's, for a remote run). */
   readonly backend: string;
+  /** Whether that backend encrypts (`sim` does not). */
+  readonly encrypts: boolean;
   step(token: number): Float64Array | Promise<Float64Array>;
   close(): void | Promise<void>;
 }
@@ -31,7 +33,7 @@ export async function openLocalDecoder(plan: Plan, planPath: string, backend: Ba
   const client = o.keysDir === undefined ? undefined : (await openKeyDir(o.keysDir, plan, planDigest(planPath), backend)).client;
   o.progress('keys', `${client === undefined ? 'generating' : `using ${o.keysDir}:`} evaluation keys on ${backend.name}`);
   const session = await DecodeSession.create(plan, backend, weights, { onKeyPart: o.onKeyPart }, 0, client);
-  return { backend: backend.name, step: (t) => session.step(t), close: () => session.dispose() };
+  return { backend: backend.name, encrypts: backend.encrypts === true, step: (t) => session.step(t), close: () => session.dispose() };
 }
 
 export async function openRemoteDecoder(plan: Plan, planPath: string, o: DecoderOptions & { url: string }): Promise<Decoder> {
@@ -56,6 +58,7 @@ export async function openRemoteDecoder(plan: Plan, planPath: string, o: Decoder
   const c = client;
   return {
     backend: health.backend,
+    encrypts: backend.encrypts === true,
     step: (t) => session.step(t),
     close: async () => {
       // Best effort: a server that is gone must not hide the error that ended the run (its sessions stay on disk).

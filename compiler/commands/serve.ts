@@ -14,7 +14,7 @@ import { planDigest } from '../../runtime/server/protocol.ts';
 import type { CommandSpec } from '../args.ts';
 import { COMPILE_OPTIONS } from './compile.ts';
 import { stderrProgress } from './progress.ts';
-import { planForModel, weightsForPlan } from './run.ts';
+import { planForModel, refuseInsecurePlan, weightsForPlan } from './run.ts';
 
 function positive(opts: Record<string, unknown>, name: string): number {
   const v = Number(opts[name]);
@@ -55,6 +55,7 @@ export const serveCommand: CommandSpec = {
     const progress = stderrProgress(opts.quiet === true);
     const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
     const plan = readPlan(planPath);
+    refuseInsecurePlan(plan, planPath, opts);
     const weights = weightsForPlan(plan, planPath, opts.model);
     const backend = await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);

@@ -25,10 +25,10 @@ describe('keygen → serve → run --server on the cpu engine', () => {
     if (cpu === null) return;
     const keys = path.join(t.dir, 'keys');
     const t0 = Date.now();
-    expect((await cli(['keygen', t.planPath, '-o', keys, '--backend', 'cpu', '-q'])).code).toBe(0);
+    expect((await cli(['keygen', t.planPath, '-o', keys, '--backend', 'cpu', '--allow-insecure', '-q'])).code).toBe(0);
     const keygenS = (Date.now() - t0) / 1000;
     server = await startServer(t, path.join(t.dir, 'data'), { maxKeyPartBytes: 2 ** 30, maxFrameBytes: 2 ** 28 }, cpu);
-    const args = [t.planPath, '--tokens', '1', '--max-new-tokens', '1', '--json', '--logits', '-q', '--keys', keys];
+    const args = [t.planPath, '--tokens', '1', '--max-new-tokens', '1', '--json', '--logits', '--allow-insecure', '-q', '--keys', keys];
     const t1 = Date.now();
     const remote = JSON.parse((await cli(['run', ...args, '--server', server.url])).out);
     const remoteS = (Date.now() - t1) / 1000;

@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 function startChild(planPath: string, dataDir: string, port: number, stall: string): Promise<Child> {
-  const proc = spawn(process.execPath, ['bin/hec.mjs', 'serve', planPath, '--backend', 'sim', '--port', String(port), '--data-dir', dataDir, '-q'], {
+  const proc = spawn(process.execPath, ['bin/hec.mjs', 'serve', planPath, '--backend', 'sim', '--port', String(port), '--data-dir', dataDir, '--allow-insecure', '-q'], {
     env: { ...process.env, HEC_TEST_STALL: stall },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -28,11 +28,11 @@ describe('hec keygen → hec serve → hec run --server', () => {
 
   it('prints the same --json as a local run with the same keys', async () => {
     const keys = path.join(t.dir, 'keys');
-    expect((await cli(['keygen', t.planPath, '-o', keys, '--backend', 'sim', '-q'])).code).toBe(0);
+    expect((await cli(['keygen', t.planPath, '-o', keys, '--backend', 'sim', '--allow-insecure', '-q'])).code).toBe(0);
     expect(statSync(path.join(keys, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(readdirSync(path.join(keys, 'keys')).length).toBeGreaterThan(1);
     server = await startServer(t, path.join(t.dir, 'data'));
-    const args = [t.planPath, '--tokens', '1,2,3', '--max-new-tokens', '4', '--json', '--logits', '-q', '--keys', keys];
+    const args = [t.planPath, '--tokens', '1,2,3', '--max-new-tokens', '4', '--json', '--logits', '--allow-insecure', '-q', '--keys', keys];
     const remote = await cli(['run', ...args, '--server', server.url]);
     const local = await cli(['run', ...args, '--backend', 'sim']);
     expect(remote.code).toBe(0);
@@ -54,7 +54,7 @@ describe('hec keygen → hec serve → hec run --server', () => {
     chmodSync(path.join(keys, 'secret.key'), 0o644);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const r = await cli(['run', t.planPath, '--tokens', '1', '--max-new-tokens', '0', '--json', '-q', '--keys', keys, '--server', server.url]);
+      const r = await cli(['run', t.planPath, '--tokens', '1', '--max-new-tokens', '0', '--json', '--allow-insecure', '-q', '--keys', keys, '--server', server.url]);
       expect(r.code).toBe(1);
       expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/error HEC5314: .*readable by others/);
     } finally {
@@ -70,11 +70,12 @@ describe('command-line errors of keygen, serve and report', () => {
     try {
       const cases: [string[], RegExp][] = [
         [['keygen', t.planPath], /error HEC0001: hec keygen needs -o DIR/],
-        [['keygen', t.planPath, '-o', t.dir, '--backend', 'sim'], /error HEC5314: .* is not empty/],
+        [['keygen', t.planPath, '-o', t.dir, '--backend', 'sim', '--allow-insecure'], /error HEC5314: .* is not empty/],
+        [['keygen', t.planPath, '-o', path.join(t.dir, 'k2'), '--backend', 'sim'], /error HEC6004: .*insecure/],
         [['serve', t.planPath, '--port', '0'], /error HEC0001: hec serve needs --data-dir/],
         [['serve', t.planPath, '--data-dir', t.dir], /error HEC0003: hec serve needs --port/],
         [['report', t.planPath], /error HEC0001: hec report needs -o FILE/],
-        [['run', t.planPath, '--tokens', '1', '--server', 'http://127.0.0.1:9', '--max-new-tokens', '0', '-q'], /error HEC5313: GET http:\/\/127.0.0.1:9\/health/],
+        [['run', t.planPath, '--tokens', '1', '--server', 'http://127.0.0.1:9', '--max-new-tokens', '0', '--allow-insecure', '-q'], /error HEC5313: GET http:\/\/127.0.0.1:9\/health/],
       ];
       for (const [args, want] of cases) {
         err.mockClear();
