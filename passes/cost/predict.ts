@@ -7,7 +7,7 @@
  * weights, so most are encoded again each token (the prediction is an upper bound where the cache helps).
  *
  * Modules follow the value names the lowering gives its landmarks (compiler/lower/decode-step.ts): an op belongs to
- * the module that ends at the next landmark, e.g. everything up to `%l0_attn_norm` is "layer 0 norms". Bootstraps
+ * the module that ends at the next landmark, e.g. everything up to `%l0_attn_norm` is "layer 0 attention norm". Bootstraps
  * are reported both within their module and as their own total.
  */
 import type { Func, Op } from '../../ir/module.ts';
@@ -84,14 +84,14 @@ function landmarkModule(name: string): string | undefined {
   if (name === 'final_norm') return 'final norm';
   const m = /^l(\d+)_(attn_norm|resid_attn|mlp_norm|out)$/.exec(name);
   if (m === null) return undefined;
-  const what = { attn_norm: 'norms', resid_attn: 'attention', mlp_norm: 'norms', out: 'ffn' }[m[2] as 'attn_norm'];
+  const what = { attn_norm: 'attention norm', resid_attn: 'attention', mlp_norm: 'MLP norm', out: 'MLP' }[m[2] as 'attn_norm'];
   return `layer ${m[1]} ${what}`;
 }
 
 /** For each op, the module it belongs to. */
 export function moduleOfOps(func: Func): string[] {
   const out: string[] = new Array(func.ops.length);
-  let next = 'lm head';
+  let next = 'LM head';
   for (let i = func.ops.length - 1; i >= 0; i--) {
     for (const r of func.ops[i]!.results) next = landmarkModule(r.name) ?? next;
     out[i] = next;

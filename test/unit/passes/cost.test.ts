@@ -93,15 +93,15 @@ describe('cost model', () => {
     const n = op('ckks.rotate', [b], 'l0_attn_norm', 3, { offset: 1 });
     ops.push({ name: 'ckks.return', operands: [n], results: [], attrs: { names: ['y'] } });
     const func: Func = { name: 'decode_step', args: [{ value: x, attrs: { role: 'input' } }], ops };
-    expect(moduleOfOps(func)).toEqual(['embedding', 'embedding', 'layer 0 norms', 'layer 0 norms', 'lm head']);
+    expect(moduleOfOps(func)).toEqual(['embedding', 'embedding', 'layer 0 attention norm', 'layer 0 attention norm', 'LM head']);
     const t = table({ rotate: [1, 2, 3, 4], add: [0.5, 0.5, 0.5, 0.5], bootstrap: [100, 100, 100, 100] });
     const c = predictPlan(func, params, t);
     expect(c.ms).toBe(4 + 0.5 + 100 + 4);
     expect(c.bootstrap_ms).toBe(100);
     expect(c.modules).toEqual([
       { module: 'embedding', ms: 4.5, bootstraps: 0, bootstrap_ms: 0 },
-      { module: 'layer 0 norms', ms: 104, bootstraps: 1, bootstrap_ms: 100 },
-      { module: 'lm head', ms: 0, bootstraps: 0, bootstrap_ms: 0 },
+      { module: 'layer 0 attention norm', ms: 104, bootstraps: 1, bootstrap_ms: 100 },
+      { module: 'LM head', ms: 0, bootstraps: 0, bootstrap_ms: 0 },
     ]);
   });
 });
