@@ -1,4 +1,9 @@
-// dev: cache the poly-approximated, unplaced module; then place (greedy and level-aware) and compare.
+/**
+ * Bench (prints numbers, asserts nothing): greedy vs level-aware placement on one model at N16_BOOT, by the replay
+ * and by the real walk priced with the cost model, pruned and unpruned, with the search time.
+ *   npx tsx test/bench/placement.ts [MODEL.onnx] [COST_TABLE.json]
+ * The poly-approximated, unplaced module is cached in /tmp (delete it after changing lowering or approximations).
+ */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { presetParams } from '../../ir/presets.ts';
 import { parseModule } from '../../ir/text/index.ts';
@@ -11,13 +16,13 @@ import { runPass } from '../../passes/pipeline.ts';
 import { passContextFor } from '../../compiler/pipeline.ts';
 import { opCounts } from '../../ir/graph.ts';
 import { cloneModule } from '../../ir/clone.ts';
-import { readCostTable } from '../../passes/cost/table.ts';
+import { defaultCostTable, readCostTable } from '../../passes/cost/table.ts';
 import { predictPlan } from '../../passes/cost/predict.ts';
 import { placeFunc } from '../../passes/bootstrap-placement.ts';
 import { greedyReplay, solveLevelAware } from '../../passes/placement/level-aware.ts';
 
 const model = process.argv[2] ?? 'models/llama-py.decode.onnx';
-const table = readCostTable(process.argv[3] ?? '/tmp/placement-dev-table.json');
+const table = process.argv[3] !== undefined ? readCostTable(process.argv[3]) : defaultCostTable();
 const cache = `/tmp/placement-unplaced-${model.replace(/\W/g, '_')}.hir`;
 const params = presetParams('N16_BOOT');
 if (!existsSync(cache)) {
