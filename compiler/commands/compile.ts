@@ -32,10 +32,11 @@ export function compileOptionsFrom(opts: Record<string, unknown>, progress: Comp
     onProgress: progress,
   };
   const placement = String(opts.placement);
-  if (!(PLACEMENTS as readonly string[]).includes(placement)) {
+  const isPlacement = (x: string): x is PlacementStrategy => (PLACEMENTS as readonly string[]).includes(x);
+  if (!isPlacement(placement)) {
     throw new HecError('HEC0003', `--placement must be one of ${PLACEMENTS.join(', ')}, got '${placement}'`, { fix: '--placement level-aware (default) or --placement greedy' });
   }
-  co.placement = placement as PlacementStrategy;
+  co.placement = placement;
   if (typeof opts['cost-table'] === 'string') co.costTable = readCostTable(opts['cost-table']);
   // Checked against the model's layer count by compileModel (HEC0006).
   if (opts.layers !== undefined) co.layers = Number(opts.layers);

@@ -279,11 +279,10 @@ export function solveLevelAware(func: Func, params: CkksParams, table: CostTable
 export function greedyReplay(func: Func, params: CkksParams, table: CostTable): { decisions: PlacementDecisions; ms: number; bootstraps: number } {
   const prog = compileLevelProgram(func, params, table);
   const levels = new Map<string, number>();
+  const run = (used: Map<string, number>): SimResult => simulateRange(prog, 0, prog.ops.length, { stateLevels: (n) => used.get(n) ?? prog.lb, entry: new Map() });
   let used = new Map<string, number>();
-  let r: SimResult | undefined;
-  for (let iter = 0; iter < 4; iter++) {
-    used = new Map(levels);
-    r = simulateRange(prog, 0, prog.ops.length, { stateLevels: (n) => used.get(n) ?? prog.lb, entry: new Map() });
+  let r = run(used);
+  for (let round = 1; round <= 4; round++) {
     let changed = false;
     for (const [name, out] of r.outgoing) {
       const want = Math.max(1 + prog.reserve, out);
@@ -292,7 +291,9 @@ export function greedyReplay(func: Func, params: CkksParams, table: CostTable): 
         changed = true;
       }
     }
-    if (!changed) break;
+    if (!changed || round === 4) break;
+    used = new Map(levels);
+    r = run(used);
   }
-  return { decisions: { stateLevels: used }, ms: r!.ms, bootstraps: r!.bootstraps };
+  return { decisions: { stateLevels: used }, ms: r.ms, bootstraps: r.bootstraps };
 }
