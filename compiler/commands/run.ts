@@ -37,7 +37,7 @@ export async function planForModel(model: string, opts: Record<string, unknown>,
   const co = compileOptionsFrom(opts, progress);
   const sha = createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 16);
   const dir = resolve('.hec-cache');
-  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}${co.layers !== undefined ? `-layers${co.layers}` : ''}-${co.placement ?? 'level-aware'}${typeof opts['cost-table'] === 'string' ? `-table${createHash('sha256').update(readFileSync(opts['cost-table'])).digest('hex').slice(0, 8)}` : ''}.plan`);
+  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}-${co.placement ?? 'level-aware'}${typeof opts['cost-table'] === 'string' ? `-table${createHash('sha256').update(readFileSync(opts['cost-table'])).digest('hex').slice(0, 8)}` : ''}${co.layers !== undefined ? `-layers${co.layers}` : ''}.plan`);
   if (existsSync(out)) {
     progress('plan', `reusing ${out}`);
     return out;
