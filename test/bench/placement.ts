@@ -1,11 +1,11 @@
 /**
- * Bench (prints numbers, asserts nothing): greedy vs level-aware placement on one model at N16_BOOT, by the replay
+ * Bench (prints numbers, asserts nothing): greedy vs level-aware placement on one model at the default preset, by the replay
  * and by the real walk priced with the cost model, pruned and unpruned, with the search time.
  *   npx tsx test/bench/placement.ts [MODEL.onnx] [COST_TABLE.json]
  * The poly-approximated, unplaced module is cached in /tmp (delete it after changing lowering or approximations).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { presetParams } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, presetParams } from '../../ir/presets.ts';
 import { parseModule } from '../../ir/text/index.ts';
 import { printModule } from '../../ir/text/printer.ts';
 import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
@@ -24,7 +24,7 @@ import { greedyReplay, solveLevelAware } from '../../passes/placement/level-awar
 const model = process.argv[2] ?? 'models/llama-py.decode.onnx';
 const table = process.argv[3] !== undefined ? readCostTable(process.argv[3]) : defaultCostTable();
 const cache = `/tmp/placement-unplaced-${model.replace(/\W/g, '_')}.hir`;
-const params = presetParams('N16_BOOT');
+const params = presetParams(DEFAULT_PRESET);
 if (!existsSync(cache)) {
   const m = loadLlamaSync(model);
   const ranges = calibrateRanges(m, { maxContext: 256 });

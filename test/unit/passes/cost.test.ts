@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { HecError } from '../../../ir/diagnostics.ts';
 import type { Func, Op, Value } from '../../../ir/module.ts';
-import { presetParams } from '../../../ir/presets.ts';
+import { DEFAULT_PRESET, presetParams } from '../../../ir/presets.ts';
 import { ctType } from '../../../ir/types.ts';
 import { polyPrimitives } from '../../../passes/cost/poly-primitives.ts';
 import { moduleOfOps, predictPlan } from '../../../passes/cost/predict.ts';
@@ -14,7 +14,7 @@ import { PRIMITIVES, primitiveMs, validateCostTable, type CostTable, type Primit
 import type { Ciphertext, ServerContext } from '../../../runtime/backend.ts';
 import { evalChebyshev } from '../../../runtime/poly-eval.ts';
 
-const params = presetParams('N16_BOOT');
+const params = presetParams(DEFAULT_PRESET);
 
 /** A server that only tracks level and scale, recording each primitive call at its operand's level. */
 function countingServer(calls: { p: Primitive; level: number }[]): ServerContext {
