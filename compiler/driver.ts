@@ -18,7 +18,7 @@ import type { PassContext } from '../passes/pass.ts';
 import { polyApproxPass } from '../passes/poly-approx.ts';
 import { validatePlanPass } from '../passes/validate-plan.ts';
 import { bootstrapRotations } from '../runtime/bootstrap/index.ts';
-import { paramsToAttr } from '../runtime/plan.ts';
+import { paramsToAttr, weightFilesAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
 import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
 import { lowerDecodeStep, decodeGeometry } from './lower/decode-step.ts';
@@ -121,6 +121,7 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   module.attrs.model = {
     path: model.source.path,
     sha256: model.source.sha256,
+    weight_files: weightFilesAttr(model.source),
     exporter: model.source.exporter,
     opset: model.source.opset,
     graph_only: graphOnly,
