@@ -43,7 +43,7 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** Parse a number option's value by its spec (HEC0003 naming the option when it is not one). */
 export function parseNumberOption(o: OptionSpec, value: string, command: string): number {
-  const what = o.integer ? `${o.min !== undefined && o.min >= 0 ? 'a non-negative' : 'an'} integer${o.min !== undefined && o.min > 0 ? ` ≥ ${o.min}` : ''}` : 'a number';
+  const what = o.integer ? (o.min === 1 ? 'a positive integer' : o.min === 0 ? 'a non-negative integer' : o.min !== undefined ? `an integer ≥ ${o.min}` : 'an integer') : 'a number';
   const fix = `write --${o.name} ${o.arg ?? 'N'} with ${what} in decimal digits (see 'hec ${command} --help')`;
   if (!DECIMAL.test(value.trim())) throw new HecError('HEC0003', `option --${o.name} expects a number, got '${value}'`, { fix });
   const n = Number(value);

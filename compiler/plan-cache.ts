@@ -98,14 +98,18 @@ export interface CachedPlan {
  * The plan for `modelPath` compiled with `co`, from `cacheRoot/.hec-cache` when an intact entry exists, else compiled
  * (and stored when the folder allows). `warn` receives one line per cache problem; compile errors propagate.
  */
+/** The cache file that holds (or would hold) the plan of `modelPath` compiled with `co` under `cacheRoot`. */
+export function planCacheFile(modelPath: string, co: CompileOptions, cacheRoot = '.'): string {
+  return join(resolve(cacheRoot, CACHE_DIR), entryName(planCacheKey(modelPath, co), co));
+}
+
 export async function cachedPlanForModel(
   modelPath: string,
   co: CompileOptions,
   opts: { cacheRoot?: string; progress: (stage: string, detail?: string) => void; warn: (line: string) => void },
 ): Promise<CachedPlan> {
-  const dir = resolve(opts.cacheRoot ?? '.', CACHE_DIR);
-  const key = planCacheKey(modelPath, co);
-  const file = join(dir, entryName(key, co));
+  const file = planCacheFile(modelPath, co, opts.cacheRoot);
+  const dir = dirname(file);
   if (existsSync(file)) {
     try {
       const plan = readPlan(file);

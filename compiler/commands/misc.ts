@@ -2,12 +2,17 @@
  * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap`.
  */
 import { HecError } from '../../ir/diagnostics.ts';
+import { PRESETS } from '../../ir/presets.ts';
 import { ALL_PASSES } from '../../passes/registry.ts';
 import { listBackends } from '../../runtime/registry.ts';
 import type { CommandSpec } from '../args.ts';
 
 function assertNever(x: never): never {
   throw new HecError('HEC0001', `hec bench: unknown benchmark '${String(x)}'`, { fix: 'hec bench ckks, or hec bench bootstrap' });
+}
+
+function bootstrapPresets(): string[] {
+  return Object.entries(PRESETS).filter(([, p]) => p.bootstrapLevels > 0).map(([n]) => n);
 }
 
 /** `--log-n 14,15,16`: ring degrees the engine supports. */
@@ -77,12 +82,19 @@ export const benchCommand: CommandSpec = {
     if (what === 'bootstrap') {
       const { runBootstrapBench } = await import('./bench-bootstrap.ts');
       const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
+      const presets = list(opts.preset);
+      // Every name is checked before the first (minutes-long) bootstrap runs.
+      for (const name of presets ?? []) {
+        const lit = PRESETS[name];
+        if (lit === undefined) throw new HecError('HEC6002', `unknown parameter preset '${name}'`, { fix: `bootstrapping presets: ${bootstrapPresets().join(', ')}` });
+        if (!(lit.bootstrapLevels > 0)) throw new HecError('HEC0003', `preset '${name}' cannot bootstrap`, { fix: `bootstrapping presets: ${bootstrapPresets().join(', ')}` });
+      }
       const variants = list(opts.variant);
       for (const v of variants ?? []) {
         if (v !== 'full' && v !== 'real') throw new HecError('HEC0001', `hec bench bootstrap: unknown variant '${v}'`, { fix: 'use --variant full, real or full,real' });
       }
       await runBootstrapBench({
-        json: opts.json === true, threads: threads?.[0], presets: list(opts.preset),
+        json: opts.json === true, threads: threads?.[0], presets,
         variants: variants as ('full' | 'real')[] | undefined, runs: typeof opts.runs === 'number' ? opts.runs : undefined,
       });
       return 0;

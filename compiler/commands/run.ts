@@ -88,11 +88,15 @@ function promptForPlan(request: PromptRequest, plan: Plan, planPath: string): { 
 /** Prompt + generated tokens must fit the plan's encrypted KV cache (HEC0008), checked before position 0 runs. */
 function checkContext(plan: Plan, planPath: string, promptLength: number, maxNew: number): void {
   const capacity = plan.module.attrs.max_context;
+  if (typeof capacity === 'number') checkPositions(promptLength, maxNew, capacity, `the plan ${planPath}`);
+}
+
+function checkPositions(promptLength: number, maxNew: number, capacity: number, what: string): void {
   // The last generated token is never fed back, so it takes no position.
   const positions = promptLength + Math.max(0, maxNew - 1);
-  if (typeof capacity === 'number' && positions > capacity) {
+  if (positions > capacity) {
     const fit = promptLength > capacity ? `shorten the prompt to at most ${capacity} tokens` : `lower --max-new-tokens to at most ${capacity - promptLength + 1}`;
-    throw new HecError('HEC0008', `the prompt (${promptLength} tokens) and --max-new-tokens ${maxNew} need ${positions} positions, but the plan ${planPath} holds ${capacity}`, {
+    throw new HecError('HEC0008', `the prompt (${promptLength} token${promptLength === 1 ? '' : 's'}) and --max-new-tokens ${maxNew} need ${positions} positions, but ${what} holds ${capacity}`, {
       fix: `${fit}, or compile with --max-context ${positions}`,
     });
   }
@@ -125,7 +129,7 @@ export const runCommand: CommandSpec = {
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
   ],
   maxPositional: 1,
-  positionalHint: "hec run takes one PLAN or MODEL.onnx; quote the prompt if it has spaces: --prompt 'def fib(n):'",
+  positionalHint: "hec run takes one PLAN or MODEL.onnx; quote values that contain spaces: --prompt 'def fib(n):', --tokens '1, 2'",
   async run({ positional, opts, given }) {
     const json = opts.json === true;
     const progress = stderrProgress(opts.quiet === true);
@@ -148,8 +152,12 @@ export const runCommand: CommandSpec = {
     } else if (given.has('model')) {
       throw new HecError('HEC0006', `--model names the model of a plan, and ${target} is itself the model`, { fix: `drop --model, or pass a plan: hec run PLAN --model ${target}` });
     }
-    const { plan, path: planPath } = isModel
-      ? await cachedPlanForModel(target, compileOptionsFrom(opts, progress), { progress, warn: (line) => process.stderr.write(`${line}\n`) })
+    if (opts.logits === true && !json) throw new HecError('HEC0006', '--logits adds logits to the --json output and does nothing without it', { fix: 'add --json, or drop --logits' });
+    const co = isModel ? compileOptionsFrom(opts, progress) : undefined;
+    // The context a compile would get is known now: a prompt that cannot fit is refused before the compile.
+    if (co !== undefined) checkPositions(request.kind === 'tokens' ? request.ids.length : Buffer.byteLength(request.text, 'utf8'), Number(opts['max-new-tokens']), co.maxContext, `the plan compiled with --max-context ${co.maxContext}`);
+    const { plan, path: planPath } = co !== undefined
+      ? await cachedPlanForModel(target, co, { progress, warn: (line) => process.stderr.write(`${line}\n`) })
       : { plan: readPlan(target), path: target };
     const layers = planLayers(plan.module);
     if (!isModel && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
