@@ -16,6 +16,8 @@ export interface OptionSpec {
   integer?: boolean;
   /** Numbers only: the smallest value accepted. */
   min?: number;
+  /** Numbers only: the largest value accepted, and why (printed as the fix). */
+  max?: { value: number; why: string };
 }
 
 export interface CommandSpec {
@@ -49,6 +51,7 @@ export function parseNumberOption(o: OptionSpec, value: string, command: string)
   const n = Number(value);
   if (o.integer === true && !Number.isSafeInteger(n)) throw new HecError('HEC0003', `option --${o.name} expects ${what}, got '${value}'`, { fix });
   if (o.min !== undefined && n < o.min) throw new HecError('HEC0003', `option --${o.name} must be at least ${o.min}, got ${value}`, { fix });
+  if (o.max !== undefined && n > o.max.value) throw new HecError('HEC0003', `option --${o.name} must be at most ${o.max.value}, got ${value}`, { fix: o.max.why });
   return n;
 }
 

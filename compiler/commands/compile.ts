@@ -89,7 +89,12 @@ export function checkOutputPath(out: string, inputs: string[]): void {
 
 export const COMPILE_OPTIONS: CommandSpec['options'] = [
   { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
-  { name: 'max-context', type: 'number', integer: true, min: 1, default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)' },
+  {
+    name: 'max-context', type: 'number', integer: true, min: 1, default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)',
+    // A softmax normaliser's domain is [≥ e^-4, N]; at N = 5000 it already needs the degree cap (127), so a larger N
+    // could only fail later (HEC4102), after lowering a step whose cache ciphertexts grow with N.
+    max: { value: 65536, why: 'the softmax normaliser of a longer context has no polynomial approximation hec can place; use at most 65536 (in practice a few thousand)' },
+  },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
   { name: 'calibration-tokens', type: 'number', integer: true, min: 1, default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
   { name: 'layers', type: 'number', arg: 'K', help: 'keep only the first K decoder layers (then final norm + LM head): NOT the full model; for tests and measurements (default: all)' },

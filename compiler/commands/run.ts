@@ -6,7 +6,8 @@
  * generated text/ids or (`--json`) one JSON object with `generated` and `positions` [{input, top1, ms, logits?}].
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
 import { isAttrDict } from '../../ir/types.ts';
@@ -133,7 +134,9 @@ export const runCommand: CommandSpec = {
   async run({ positional, opts, given }) {
     const json = opts.json === true;
     const progress = stderrProgress(opts.quiet === true);
-    const target = positional[0] ?? DEFAULT_MODEL;
+    // The bundled model is found beside hec itself, so `npx hec run --prompt …` works from any folder.
+    const bundled = relative('.', fileURLToPath(new URL(`../../${DEFAULT_MODEL}`, import.meta.url))) || DEFAULT_MODEL;
+    const target = positional[0] ?? bundled;
     const isModel = target.endsWith('.onnx');
     checkTarget(target, opts);
     // Everything the user typed is checked before a compile or key generation can start.

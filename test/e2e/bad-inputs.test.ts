@@ -164,6 +164,7 @@ describe('command-line values are parsed strictly, before any work', () => {
     for (const [opt, msg] of cases) expectOneError(await hec('run', planPath, '--tokens', '1', ...opt, '-q'), 'HEC0003', msg);
     expectOneError(await hec('compile', TINY, '--calibration-tokens', '0'), 'HEC0003', /--calibration-tokens must be at least 1, got 0/);
     expectOneError(await hec('compile', TINY, '--max-context', '0'), 'HEC0003', /--max-context must be at least 1/);
+    expectOneError(await hec('compile', TINY, '--max-context', '99999999999'), 'HEC0003', /--max-context must be at most 65536/);
     expectOneError(await hec('compile', TINY, ...SMALL, '--max-context', '64'), 'HEC0003', /--max-context is given twice/);
     expectOneError(await hec('bench', 'ckks', '--threads', '0'), 'HEC0003', /--threads must be at least 1/);
     expectOneError(await hec('bench', 'ckks', '--log-n', '15,abc'), 'HEC0003', /--log-n expects comma-separated ring degrees/);
