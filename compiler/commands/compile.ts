@@ -6,6 +6,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
 import { PRESETS } from '../../ir/presets.ts';
+import { isAttrDict } from '../../ir/types.ts';
 import { writePlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
 import { compileModel, type CompileOptions } from '../driver.ts';
@@ -91,8 +92,9 @@ export const COMPILE_OPTIONS: CommandSpec['options'] = [
   { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
   {
     name: 'max-context', type: 'number', integer: true, min: 1, default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)',
-    // A softmax normaliser's domain is [≥ e^-4, N]; at N = 5000 it already needs the degree cap (127), so a larger N
-    // could only fail later (HEC4102), after lowering a step whose cache ciphertexts grow with N.
+    // A softmax normaliser's domain is [a, N] with e^-4 ≤ a ≤ 1. Measured on tiny-mha: a range N/a of 1.5e5 needs
+    // the degree cap (127) and 3.7e5 has no scheme, so N > 65536 is at or past that edge: refused here rather than
+    // after lowering a step whose cache ciphertexts grow with N (HEC4102 after a minute, or memory exhausted).
     max: { value: 65536, why: 'the softmax normaliser of a longer context has no polynomial approximation hec can place; use at most 65536 (in practice a few thousand)' },
   },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
@@ -124,8 +126,8 @@ export const compileCommand: CommandSpec = {
     const r = await compileModel(model, co);
     if (r.params.insecure) process.stderr.write(`${insecureBanner(r.params)}\n`);
     // Store the model path relative to the plan so a plan and its model can move together.
-    const attrs = r.module.attrs.model as Record<string, unknown>;
-    attrs.path = relative(dirname(resolve(out)), resolve(model));
+    const header = r.module.attrs.model;
+    if (isAttrDict(header)) header.path = relative(dirname(resolve(out)), resolve(model));
     try {
       writePlan(out, r.module);
     } catch (e) {
