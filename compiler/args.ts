@@ -36,8 +36,8 @@ export interface CommandSpec {
 export interface ParsedArgs {
   positional: string[];
   opts: Record<string, string | number | boolean | undefined>;
-  /** The options the user gave (not filled in from defaults), by name. */
-  given: Set<string>;
+  /** The options the user gave (not filled in from defaults), by name; parseArgs always fills it in. */
+  given?: ReadonlySet<string>;
 }
 
 /** Plain decimal numbers only: `0x41`, `1e2`, `Infinity`, `''` are what Number() accepts but no user means. */

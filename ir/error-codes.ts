@@ -78,6 +78,10 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC4201: { meaning: 'bootstrap-placement before poly-approx', fix: 'run poly-approx first' },
   HEC4202: { meaning: 'the model needs bootstraps but the parameters cannot bootstrap', fix: 'use a bootstrapping preset such as N16_BOOT, or a shallower model' },
   HEC4203: { meaning: 'an op needs more levels than the parameters provide', fix: 'use a preset with more levels (after bootstrapping, where it bootstraps)' },
+  HEC4401: { meaning: 'a pass needs the result of a pass that has not run', fix: 'put the pass it needs earlier in the pipeline (hec passes lists the order)' },
+  HEC4402: { meaning: 'unknown or mistyped pass option', fix: 'hec passes lists each pass\'s options with their types and defaults' },
+  HEC4403: { meaning: 'a pass left invalid IR (--verify-each)', fix: 'a bug in that pass: rerun with --print-ir-after PASS to see its output' },
+  HEC4404: { meaning: 'malformed pipeline text or unknown pass', fix: 'write passes as name or name{key=value ...}, separated by commas (hec passes lists them)' },
   HEC4301: { meaning: 'the plan failed its final validation', fix: 'report it with the model and options: the passes produced an invalid plan' },
   // 5xxx: plans, runtime, backends
   HEC5001: { meaning: 'not a hec plan', fix: 'pass a file written by hec compile' },

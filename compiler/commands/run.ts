@@ -146,13 +146,13 @@ export const runCommand: CommandSpec = {
       throw new HecError('HEC5202', `unknown backend '${backendName}'`, { fix: `use one of: auto, ${BACKENDS.map((b) => b.name).join(', ')}` });
     }
     if (!isModel) {
-      const misplaced = COMPILE_ONLY_OPTIONS.filter((o) => given.has(o));
+      const misplaced = COMPILE_ONLY_OPTIONS.filter((o) => given?.has(o) === true);
       if (misplaced.length > 0) {
         throw new HecError('HEC0006', `${misplaced.map((o) => `--${o}`).join(', ')} ${misplaced.length > 1 ? 'are compile options' : 'is a compile option'} and ${target} is a plan that is already compiled`, {
           fix: `drop ${misplaced.length > 1 ? 'them' : 'it'}, or compile again: hec compile MODEL.onnx ${misplaced.map((o) => `--${o} …`).join(' ')} (or hec run MODEL.onnx with ${misplaced.length > 1 ? 'them' : 'it'})`,
         });
       }
-    } else if (given.has('model')) {
+    } else if (given?.has('model') === true) {
       throw new HecError('HEC0006', `--model names the model of a plan, and ${target} is itself the model`, { fix: `drop --model, or pass a plan: hec run PLAN --model ${target}` });
     }
     if (opts.logits === true && !json) throw new HecError('HEC0006', '--logits adds logits to the --json output and does nothing without it', { fix: 'add --json, or drop --logits' });
