@@ -118,6 +118,8 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC6002: { meaning: 'unknown parameter preset', fix: 'use a preset listed by hec compile --help' },
   HEC6003: { meaning: 'no NTT-friendly primes of the requested size', fix: 'choose other prime sizes or a smaller ring degree' },
   HEC6004: { meaning: 'insecure parameters without --allow-insecure', fix: 'pass --allow-insecure (tests only) or pick a secure preset' },
+  HEC6005: { meaning: 'parameters that claim security but are not 128-bit secure', fix: 'use a dense secret, a published sparse weight within its bound, fewer or smaller primes, or a TEST_INSECURE_* preset in tests' },
+  HEC6007: { meaning: 'secret key file does not match the parameters\' secret distribution', fix: 'use the secret key generated for these parameters, or generate a new one' },
 };
 
 /** The catalogue's fix for `code`, if it is listed. */

@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { dirname, relative, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
-import { PRESETS } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, PRESETS } from '../../ir/presets.ts';
 import { isAttrDict } from '../../ir/types.ts';
 import type { Module } from '../../ir/module.ts';
 import { printModule } from '../../ir/text/printer.ts';
@@ -92,7 +92,7 @@ export function checkOutputPath(out: string, inputs: string[]): void {
 }
 
 export const COMPILE_OPTIONS: CommandSpec['options'] = [
-  { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
+  { name: 'preset', type: 'string', default: DEFAULT_PRESET, arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
   {
     name: 'max-context', type: 'number', integer: true, min: 1, default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)',
     // A softmax normaliser's domain is [a, N] with e^-4 ≤ a ≤ 1. Measured on tiny-mha: a range N/a of 1.5e5 needs

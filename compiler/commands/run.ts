@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HecError } from '../../ir/diagnostics.ts';
-import { insecureBanner } from '../../ir/params.ts';
+import { insecureBanner, type CkksParams } from '../../ir/params.ts';
 import { isAttrDict } from '../../ir/types.ts';
 import { BACKENDS, resolveBackend } from '../../runtime/registry.ts';
 import { assertPlanModel, readPlan, type Plan } from '../../runtime/plan.ts';
@@ -162,6 +162,12 @@ export const runCommand: CommandSpec = {
     const { plan, path: planPath } = co !== undefined
       ? await cachedPlanForModel(target, co, { progress, warn: (line) => process.stderr.write(`${line}\n`) })
       : { plan: readPlan(target), path: target };
+    // Checked at run time too: a plan compiled with --allow-insecure (or a header edited to say so) needs it again.
+    if (!plan.params.secure && opts['allow-insecure'] !== true) {
+      throw new HecError('HEC6004', `${planPath} uses insecure CKKS parameters '${plan.params.name}': ${plan.params.securityRule}`, {
+        fix: 'pass --allow-insecure (tests only), or compile the model with a secure preset',
+      });
+    }
     const layers = planLayers(plan.module);
     if (!isModel && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
       throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
@@ -217,7 +223,8 @@ export const runCommand: CommandSpec = {
     const result = {
       plan: planPath,
       backend: backend.name,
-      encrypted: backend.name !== 'sim',
+      encrypted: backend.encrypts === true,
+      security_bits_claimed: securityClaim(plan.params, backend.encrypts === true),
       params: plan.params.name,
       layers: layers === undefined ? undefined : { kept: layers.kept, of: layers.of, truncated: layers.truncated },
       prompt,
@@ -236,3 +243,9 @@ export const runCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** What `--json` claims about security, and the rule behind it: nothing on a backend that does not encrypt. */
+export function securityClaim(params: CkksParams, encrypted: boolean): { bits: number; rule: string } {
+  if (!encrypted) return { bits: 0, rule: `no encryption on this backend (parameters: ${params.securityRule})` };
+  return { bits: params.secure ? 128 : 0, rule: params.securityRule };
+}

@@ -118,30 +118,30 @@ beforeAll(async () => {
 describe('command-line values are parsed strictly, before any work', () => {
   it('token ids: decimal integers only (no hex, exponents, signs, empty fields); ids outside the vocabulary before key generation', async () => {
     for (const bad of ['0x41,1e2', '1e2', '-1', '1,,2', '1.5', '', 'abc', '1;2']) {
-      expectOneError(await hec('run', planPath, '--tokens', bad, '-q'), 'HEC0003', /--tokens expects comma-separated non-negative decimal integers/);
+      expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', bad, '-q'), 'HEC0003', /--tokens expects comma-separated non-negative decimal integers/);
     }
-    const oov = await hec('run', planPath, '--tokens', '1,48', '-q');
+    const oov = await hec('run', planPath, '--allow-insecure', '--tokens', '1,48', '-q');
     expectOneError(oov, 'HEC0005', /token id 48 is outside the vocabulary 0\.\.47/);
     expect(oov.stderr).not.toMatch(/keys/); // refused before key generation (progress would say "keys")
   });
 
   it('--tokens abc next to an .onnx model is refused before the model is compiled', async () => {
-    const r = await hec('run', resolve(TINY), '--tokens', 'abc', ...SMALL);
+    const r = await hec('run', resolve(TINY), '--allow-insecure', '--tokens', 'abc', ...SMALL);
     expectOneError(r, 'HEC0003', /'abc' is not one/);
     expect(r.ms).toBeLessThan(2_000); // a compile takes seconds
     expect(existsSync(planCacheFile(TINY, SMALL_OPTS))).toBe(false);
   });
 
   it('--prompt with --tokens, an empty prompt, a prompt that is not UTF-8, no prompt at all', async () => {
-    expectOneError(await hec('run', planPath, '--tokens', '1', '--prompt', 'hi', '-q'), 'HEC0003', /--prompt and --tokens are both given/);
-    expectOneError(await hec('run', planPath, '--prompt', '', '-q'), 'HEC0003', /the prompt is empty/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', '--prompt', 'hi', '-q'), 'HEC0003', /--prompt and --tokens are both given/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--prompt', '', '-q'), 'HEC0003', /the prompt is empty/);
     // What Node makes of argv bytes that are not UTF-8 (0xff): U+FFFD, which would run as EF BF BD.
-    expectOneError(await hec('run', 'models/llama-mqa.decode.onnx', '--prompt', Buffer.from([0x61, 0xff, 0x62]).toString('utf8'), '-q'), 'HEC0003', /not valid UTF-8/);
-    expectOneError(await hec('run', planPath, '-q'), 'HEC0001', /needs --prompt TEXT or --tokens IDS/);
+    expectOneError(await hec('run', 'models/llama-mqa.decode.onnx', '--allow-insecure', '--prompt', Buffer.from([0x61, 0xff, 0x62]).toString('utf8'), '-q'), 'HEC0003', /not valid UTF-8/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '-q'), 'HEC0001', /needs --prompt TEXT or --tokens IDS/);
   });
 
   it('extra positional arguments are refused: an unquoted prompt says to quote it', async () => {
-    const r = await hec('run', planPath, '--tokens', '1', 'fib(n):', '-q');
+    const r = await hec('run', planPath, '--allow-insecure', '--tokens', '1', 'fib(n):', '-q');
     expectOneError(r, 'HEC0007', /unexpected argument 'fib\(n\):'/);
     expect(r.stderr).toMatch(/fix: .*quote/);
     const unquoted = await hec('run', '--prompt', 'def', 'fib(n):', '-q');
@@ -161,7 +161,7 @@ describe('command-line values are parsed strictly, before any work', () => {
       [['--max-new-tokens', '2.5'], /--max-new-tokens expects a non-negative integer, got '2\.5'/],
       [['--max-new-tokens', 'Infinity'], /expects a number/],
     ];
-    for (const [opt, msg] of cases) expectOneError(await hec('run', planPath, '--tokens', '1', ...opt, '-q'), 'HEC0003', msg);
+    for (const [opt, msg] of cases) expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', ...opt, '-q'), 'HEC0003', msg);
     expectOneError(await hec('compile', TINY, '--calibration-tokens', '0'), 'HEC0003', /--calibration-tokens must be at least 1, got 0/);
     expectOneError(await hec('compile', TINY, '--max-context', '0'), 'HEC0003', /--max-context must be at least 1/);
     expectOneError(await hec('compile', TINY, '--max-context', '99999999999'), 'HEC0003', /--max-context must be at most 65536/);
@@ -173,32 +173,32 @@ describe('command-line values are parsed strictly, before any work', () => {
   });
 
   it('an option without its value, given twice, or a value on a switch', async () => {
-    expectOneError(await hec('run', planPath, '--tokens', '--json'), 'HEC0003', /--tokens needs a value, got the option '--json'/);
-    expectOneError(await hec('run', planPath, '--tokens'), 'HEC0003', /--tokens needs a value$/m);
-    expectOneError(await hec('run', planPath, '--tokens', '1', '--tokens', '2'), 'HEC0003', /--tokens is given twice/);
-    expectOneError(await hec('run', planPath, '--tokens', '1', '--json=false'), 'HEC0003', /--json takes no value/);
-    expectOneError(await hec('run', planPath, '--tokens', '1', '--backend', 'gpu'), 'HEC5202', /unknown backend 'gpu'/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '--json'), 'HEC0003', /--tokens needs a value, got the option '--json'/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens'), 'HEC0003', /--tokens needs a value$/m);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', '--tokens', '2'), 'HEC0003', /--tokens is given twice/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', '--json=false'), 'HEC0003', /--json takes no value/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', '--backend', 'gpu'), 'HEC5202', /unknown backend 'gpu'/);
     expectOneError(await hec('compile', TINY, '--preset', 'n16_boot'), 'HEC6002', /unknown parameter preset 'n16_boot'/);
   });
 
   it('compile options beside a compiled plan are refused, --calibration included', async () => {
     for (const opt of [['--preset', 'N16_BOOT'], ['--max-context', '64'], ['--calibration', TINY], ['--calibration-tokens', '4']]) {
-      expectOneError(await hec('run', planPath, '--tokens', '1', ...opt, '-q'), 'HEC0006', new RegExp(`${opt[0]} is a compile option and .* is a plan that is already compiled`));
+      expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', ...opt, '-q'), 'HEC0006', new RegExp(`${opt[0]} is a compile option and .* is a plan that is already compiled`));
     }
-    expectOneError(await hec('run', model, '--tokens', '1', '--model', model, ...SMALL), 'HEC0006', /--model names the model of a plan/);
-    expectOneError(await hec('run', planPath, '--tokens', '1', '--logits'), 'HEC0006', /--logits adds logits to the --json output/);
+    expectOneError(await hec('run', model, '--allow-insecure', '--tokens', '1', '--model', model, ...SMALL), 'HEC0006', /--model names the model of a plan/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', '--logits'), 'HEC0006', /--logits adds logits to the --json output/);
   });
 
   it('prompt + new tokens past the plan\'s context are refused before any position runs', async () => {
-    const r = await hec('run', planPath, '--tokens', '1,2,3', '--max-new-tokens', '7');
+    const r = await hec('run', planPath, '--allow-insecure', '--tokens', '1,2,3', '--max-new-tokens', '7');
     expectOneError(r, 'HEC0008', /the prompt \(3 tokens\) and --max-new-tokens 7 need 9 positions, but the plan .* holds 8/);
     expect(r.stderr).toMatch(/fix: lower --max-new-tokens to at most 6, or compile with --max-context 9/);
     expect(r.stderr).not.toMatch(/position 1\/|keys/);
     // Next to an .onnx model the context is known from --max-context: refused before the compile.
-    const early = await hec('run', resolve(TINY), '--tokens', '1,2,3,4,5,6,7,8,9', '--max-new-tokens', '0', ...SMALL);
+    const early = await hec('run', resolve(TINY), '--allow-insecure', '--tokens', '1,2,3,4,5,6,7,8,9', '--max-new-tokens', '0', ...SMALL);
     expectOneError(early, 'HEC0008', /need 9 positions, but the plan compiled with --max-context 8 holds 8/);
     expect(early.ms).toBeLessThan(2_000);
-    const fits = await hec('run', planPath, '--tokens', '1,2,3', '--max-new-tokens', '6', '--json', '-q');
+    const fits = await hec('run', planPath, '--allow-insecure', '--tokens', '1,2,3', '--max-new-tokens', '6', '--json', '-q');
     expect(fits.code, fits.stderr).toBe(0);
     expect(JSON.parse(fits.stdout).positions).toHaveLength(8);
   });
@@ -206,10 +206,10 @@ describe('command-line values are parsed strictly, before any work', () => {
   it('a missing file, a directory (even one named x.onnx) or a plan that is a directory', async () => {
     const dirOnnx = join(tmp, 'x.onnx');
     mkdirSync(dirOnnx);
-    expectOneError(await hec('run', dirOnnx, '--tokens', '1', '-q'), 'HEC0004', /x\.onnx is a directory/);
+    expectOneError(await hec('run', dirOnnx, '--allow-insecure', '--tokens', '1', '-q'), 'HEC0004', /x\.onnx is a directory/);
     expectOneError(await hec('compile', dirOnnx, '-q'), 'HEC1001', /x\.onnx is a directory/);
     expectOneError(await hec('inspect', tmp), 'HEC5005', /it is a directory/);
-    expectOneError(await hec('run', join(tmp, 'nope.plan'), '--tokens', '1'), 'HEC0004', /no such file/);
+    expectOneError(await hec('run', join(tmp, 'nope.plan'), '--allow-insecure', '--tokens', '1'), 'HEC0004', /no such file/);
     expectOneError(await hec('compile', TINY, ...SMALL, '--calibration', join(tmp, 'nope.txt')), 'HEC0004', /--calibration: no such file/);
     const empty = join(tmp, 'empty.txt');
     writeFileSync(empty, '');
@@ -257,7 +257,7 @@ describe('plans bind the model and each of its weight files', () => {
     const e = hecErrorOf(() => assertPlanModel(plan, loadLlamaSync(swapped).source));
     expect(e.code).toBe('HEC5034');
     expect(e.render()).toMatch(/weight file tiny\.onnx\.data of .* is not the one this plan was compiled with/);
-    expectOneError(await hec('run', planPath, '--model', swapped, '--tokens', '1', '--max-new-tokens', '1', '-q'), 'HEC5034', /tiny\.onnx\.data/);
+    expectOneError(await hec('run', planPath, '--allow-insecure', '--model', swapped, '--tokens', '1', '--max-new-tokens', '1', '-q'), 'HEC5034', /tiny\.onnx\.data/);
     // The original weights still run.
     expect(() => assertPlanModel(plan, loadLlamaSync(model).source)).not.toThrow();
   });
@@ -272,7 +272,7 @@ describe('ONNX files that point outside themselves or lie about shapes', () => {
     const absData = join(tmp, 'abs.data');
     const abs = externalize(TINY, dir, 'abs.onnx', { location: absData, dataPath: absData });
     expectOneError(await hec('compile', abs, ...SMALL), 'HEC1006', /outside the model's folder/);
-    expectOneError(await hec('run', up, '--tokens', '1', '--max-new-tokens', '1', ...SMALL), 'HEC1006', /outside the model's folder/);
+    expectOneError(await hec('run', up, '--allow-insecure', '--tokens', '1', '--max-new-tokens', '1', ...SMALL), 'HEC1006', /outside the model's folder/);
   });
 
   it('negative tensor dimensions are HEC1007, not an internal error', async () => {

@@ -2,7 +2,7 @@
  * A whole decoding step under real CKKS: the tiny-mha fixture (a Llama of its own shape) compiled by hec — replicated
  * packing, approximations, ~25 bootstraps per token, the KV cache encrypted between steps — run on the native `cpu`
  * engine with runtime/bootstrap's circuit, two positions, against onnxruntime-node.
- * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT modulus chain at N = 2^13, 4,096 slots: insecure, for test time).
+ * Parameters: TEST_INSECURE_N13_DEEP (the N16 modulus chain (h = 192 secret) at N = 2^13, 4,096 slots: insecure, for test time).
  */
 import { describe, expect, it } from 'vitest';
 import { loadOrSkip } from '../helpers/backends.ts';

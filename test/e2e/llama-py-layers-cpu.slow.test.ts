@@ -3,7 +3,7 @@
  *
  * llama-py compiled with `--layers 2` (embedding → decoder layers 0 and 1 → final RMSNorm → LM head: NOT the full
  * model; 114 bootstraps per token, where the whole model needs 215 at this size: impractical in a test) at
- * TEST_INSECURE_N13_DEEP — the N16_BOOT modulus chain (25 Q primes, 9 levels after bootstrapping) at N = 2^13 (4,096 slots):
+ * TEST_INSECURE_N13_DEEP — the N16 modulus chain (h = 192 secret) (25 Q primes, 9 levels after bootstrapping) at N = 2^13 (4,096 slots):
  * INSECURE, chosen for test time; the plan's packing, approximations and bootstrap placement are those of the secure
  * chain. Two positions teacher-forced, so the encrypted KV cache written at position 0 is read at position 1.
  * The same plan runs on `sim`; both are compared with the float64 reference of the same truncation

@@ -3,7 +3,7 @@
  * the LM head) against two independent truths of the same truncation — the float64 reference
  * (model-eval `createState(model, {layers: K})`) and onnxruntime on the graph whose final norm is rewired to read the
  * residual stream after layer K−1 (test/helpers/onnx-truncate.ts).
- * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT chain at N = 2^13, 4,096 slots, insecure, for test time), as llama-py.test.ts.
+ * Parameters: TEST_INSECURE_N13_DEEP (the N16 chain (h = 192 secret) at N = 2^13, 4,096 slots, insecure, for test time), as llama-py.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

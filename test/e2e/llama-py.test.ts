@@ -1,7 +1,7 @@
 /**
  * Issue #2's acceptance run: the bundled llama-py through hec's plan (polynomial approximations, bootstraps and the
  * encrypted-KV-cache layout as compiled) on `sim`, against onnxruntime-node on the same ONNX file.
- * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT chain at N = 2^13, 4,096 slots, so the run fits the fast tier); the
+ * Parameters: TEST_INSECURE_N13_DEEP (the N16 chain (h = 192 secret) at N = 2^13, 4,096 slots, so the run fits the fast tier); the
  * packing, approximations and level plan are those of any preset with that chain.
  */
 import { readFileSync } from 'node:fs';

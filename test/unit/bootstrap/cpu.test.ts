@@ -138,16 +138,16 @@ describe.skipIf(!native)('bootstrap on the cpu engine (TEST_INSECURE_BOOT_N12)',
 describe.skipIf(!native)('sparse-secret encapsulation on the cpu engine (TEST_INSECURE_BOOT_N12, ephemeral h = 16)', () => {
   const sp = makeParams({ ...presetParams('TEST_INSECURE_BOOT_N12', { allowInsecure: true }), name: 'TEST_INSECURE_BOOT_N12_SPARSE', bootstrapSparseWeight: 16 });
 
-  it('keys: the set carries both encapsulation keys, the one to the sparse secret only modulo q_0·P', async () => {
+  it('keys: the set carries both encapsulation keys, the one to the sparse secret only modulo q_0·p_0', async () => {
     const client = await cpuBackend.createClient(sp);
     const keys = await client.evaluationKeys(bootstrapKeyRequest(sp));
     const plain = await client.evaluationKeys({ ...bootstrapKeyRequest(sp), bootstrap: false, relinearize: true, conjugate: true });
     expect(keys.count).toBe(plain.count + 2);
     const sizes: number[] = [];
     for await (const p of keys.parts()) sizes.push(p.byteLength);
-    // One digit over 1 + K primes instead of dnum digits over L + 1 + K: the smallest part by far.
+    // One digit over q_0 and p_0 instead of dnum digits over L + 1 + K: the smallest part by far.
     const full = Math.max(...sizes);
-    const expectSmall = ((1 + sp.p.length) / (sp.q.length + sp.p.length)) / Math.ceil(sp.q.length / Math.ceil(sp.q.length / sp.dnum));
+    const expectSmall = (2 / (sp.q.length + sp.p.length)) / Math.ceil(sp.q.length / Math.ceil(sp.q.length / sp.dnum));
     expect(Math.min(...sizes.slice(1)) / full).toBeLessThan(expectSmall * 1.1);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(keys.byteLength);
     client.dispose();
