@@ -126,10 +126,10 @@ function placeOp(p: Placer, op: Op): void {
     if (v.type.kind === 'ct' && v.type.level! < need) {
       throw p.lb < 0
         ? new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels, but the modulus chain of parameters '${p.paramsName}' is used up and they cannot bootstrap: the model is deeper than the chain`, {
-            fix: 'use a bootstrapping preset such as N16_BOOT (or, for measurements, fewer layers with --layers)',
+            fix: 'use a bootstrapping preset such as N16_BOOT_DENSE (or, for measurements, fewer layers with --layers)',
           })
         : new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels but a bootstrap of parameters '${p.paramsName}' delivers only ${p.lb}`, {
-            fix: 'use a preset that leaves more levels after bootstrapping (e.g. N16_BOOT)',
+            fix: 'use a preset that leaves more levels after bootstrapping (e.g. N16_BOOT_DENSE)',
           });
     }
   }

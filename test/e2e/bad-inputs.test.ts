@@ -168,7 +168,7 @@ describe('command-line values are parsed strictly, before any work', () => {
     expectOneError(await hec('compile', TINY, ...SMALL, '--max-context', '64'), 'HEC0003', /--max-context is given twice/);
     expectOneError(await hec('bench', 'ckks', '--threads', '0'), 'HEC0003', /--threads must be at least 1/);
     expectOneError(await hec('bench', 'ckks', '--log-n', '15,abc'), 'HEC0003', /--log-n expects comma-separated ring degrees/);
-    expectOneError(await hec('bench', 'bootstrap', '--preset', 'N16_BOOT,N16_BOOTT'), 'HEC6002', /unknown parameter preset 'N16_BOOTT'/);
+    expectOneError(await hec('bench', 'bootstrap', '--preset', 'N16_BOOT_DENSE,N16_BOOTT'), 'HEC6002', /unknown parameter preset 'N16_BOOTT'/);
     expectOneError(await hec('bench', 'bootstrap', '--preset', 'N15_SHALLOW'), 'HEC0003', /preset 'N15_SHALLOW' cannot bootstrap/);
   });
 
@@ -182,7 +182,7 @@ describe('command-line values are parsed strictly, before any work', () => {
   });
 
   it('compile options beside a compiled plan are refused, --calibration included', async () => {
-    for (const opt of [['--preset', 'N16_BOOT'], ['--max-context', '64'], ['--calibration', TINY], ['--calibration-tokens', '4']]) {
+    for (const opt of [['--preset', 'N16_BOOT_DENSE'], ['--max-context', '64'], ['--calibration', TINY], ['--calibration-tokens', '4']]) {
       expectOneError(await hec('run', planPath, '--allow-insecure', '--tokens', '1', ...opt, '-q'), 'HEC0006', new RegExp(`${opt[0]} is a compile option and .* is a plan that is already compiled`));
     }
     expectOneError(await hec('run', model, '--allow-insecure', '--tokens', '1', '--model', model, ...SMALL), 'HEC0006', /--model names the model of a plan/);
@@ -367,7 +367,7 @@ describe('errors name the real cause', () => {
   it('a preset that cannot bootstrap for a model deeper than its chain: HEC4203 says so', async () => {
     const r = await hec('compile', TINY, '-o', join(tmp, 'shallow.plan'), '--preset', 'TEST_INSECURE_N12', '--allow-insecure', '--max-context', '32', '--calibration-tokens', '1', '-q');
     expectOneError(r, 'HEC4203', /parameters 'TEST_INSECURE_N12' is used up and they cannot bootstrap/);
-    expect(r.stderr).toMatch(/fix: use a bootstrapping preset such as N16_BOOT/);
+    expect(r.stderr).toMatch(/fix: use a bootstrapping preset such as N16_BOOT_DENSE/);
   });
 
   it('an edited plan whose checksum was recomputed: one verifier error and a count, not a cascade', async () => {
