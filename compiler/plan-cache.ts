@@ -92,6 +92,8 @@ export interface CachedPlan {
   plan: Plan;
   /** The cache file, or a description when the plan was compiled without caching. */
   path: string;
+  /** Whether `path` is a cache file holding the plan. */
+  cached: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function cachedPlanForModel(
       const plan = readPlan(file);
       if (!isAttrDict(plan.module.attrs.model)) throw new HecError('HEC5003', `${file} has no model header`);
       opts.progress('plan', `reusing ${file}`);
-      return { plan, path: file };
+      return { plan, path: file, cached: true };
     } catch (e) {
       if (!(e instanceof HecError)) throw e;
       opts.warn(`warning: the cached plan ${file} is damaged (${e.code}: ${e.diagnostic.message.split('\n')[0]}); recompiling it`);
@@ -132,11 +134,11 @@ export async function cachedPlanForModel(
     try {
       writePlan(file, r.module);
       opts.progress('plan', `compiled to ${file}`);
-      return { plan: readPlan(file), path: file };
+      return { plan: readPlan(file), path: file, cached: true };
     } catch (e) {
       if (e instanceof HecError) throw e;
       opts.warn(`warning: cannot write the plan cache ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); running without caching`);
     }
   } else opts.warn(`warning: ${why}; running without a plan cache (the model is compiled on every run)`);
-  return { plan: parsePlan(text, `<plan compiled from ${modelPath}>`), path: `<not cached: compiled from ${modelPath}>` };
+  return { plan: parsePlan(text, `<plan compiled from ${modelPath}>`), path: `<not cached: compiled from ${modelPath}>`, cached: false };
 }
