@@ -13,6 +13,7 @@
  * Cost: P_in plaintext multiplications, (b − 1) hoisted baby rotations + (G − 1) giant rotations, 1 level.
  * Requires P_in | slots and P_out | slots (both powers of two).
  */
+import { planDenseBabyGiant } from '../../ir/bsgs.ts';
 import type { Value } from '../../ir/module.ts';
 import type { AttrDict } from '../../ir/types.ts';
 import type { IrBuilder } from './builder.ts';
@@ -24,9 +25,12 @@ export interface MatvecShape {
   outPeriod: number;
 }
 
-/** Baby-step count: the power of two nearest √P_in from above, so rotations ≈ 2√P_in. */
+/**
+ * Baby-step count for the dense diagonals 0 … P_in−1, from the one BSGS planner (ir/bsgs.ts). For every power of two
+ * up to 2^16 it equals the power of two nearest √P_in from above (test/unit/passes/bsgs.test.ts), so rotations ≈ 2√P_in.
+ */
 export function babySteps(inPeriod: number): number {
-  return 1 << Math.ceil(Math.log2(inPeriod) / 2);
+  return planDenseBabyGiant(inPeriod).babySteps;
 }
 
 export function emitMatvec(b: IrBuilder, x: Value, matrix: AttrDict, shape: MatvecShape, hint: string): Value {
