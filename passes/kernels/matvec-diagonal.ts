@@ -14,9 +14,8 @@
  * Requires P_in | slots and P_out | slots (both powers of two).
  */
 import { planDenseBabyGiant } from '../../ir/bsgs.ts';
-import type { Value } from '../../ir/module.ts';
 import type { AttrDict } from '../../ir/types.ts';
-import type { IrBuilder } from './builder.ts';
+import type { KernelTarget } from './target.ts';
 
 export interface MatvecShape {
   inN: number;
@@ -33,15 +32,16 @@ export function babySteps(inPeriod: number): number {
   return planDenseBabyGiant(inPeriod).babySteps;
 }
 
-export function emitMatvec(b: IrBuilder, x: Value, matrix: AttrDict, shape: MatvecShape, hint: string): Value {
+/** y = M·x as a kernel: emitted as IR, counted or evaluated on slots depending on `b` (target.ts). */
+export function emitMatvec<V>(b: KernelTarget<V>, x: V, matrix: AttrDict, shape: MatvecShape, hint: string): V {
   const P = shape.inPeriod;
   const baby = Math.min(babySteps(P), P);
   const giant = P / baby;
   const outLayout = { kind: 'rep', n: shape.outM, period: shape.outPeriod } as const;
   const babies = b.rotateMany(x, Array.from({ length: baby }, (_, j) => j));
-  let acc: Value | null = null;
+  let acc: V | null = null;
   for (let g = 0; g < giant; g++) {
-    let partial: Value | null = null;
+    let partial: V | null = null;
     for (let j = 0; j < baby; j++) {
       const k = g * baby + j;
       const pt = b.encode(
