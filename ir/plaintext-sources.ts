@@ -177,8 +177,28 @@ const headMaskSource: PlaintextSourceKind = {
   },
 };
 
+/**
+ * A weight plaintext of Cachemir's square interleaved replicated product (passes/kernels/matvec-irp.ts), giant
+ * index g and baby index j of M = `baby`: out[b·t + k] = W[(b − g·M·t) mod d][(b + k + j·t) mod d] for b < d, k < t.
+ */
+const irpDiagSource: PlaintextSourceKind = {
+  kind: 'irp_diag',
+  positional: false,
+  evaluate(src, out, weights) {
+    if (!isAttrDict(src.matrix)) throw new HecError('HEC5010', "irp_diag source needs a 'matrix'");
+    const m = matrixAccessor(src.matrix, weights);
+    const d = num(src, 'd');
+    const t = num(src, 't');
+    const g = num(src, 'g');
+    const j = num(src, 'j');
+    const baby = num(src, 'baby');
+    const mod = (v: number) => ((v % d) + d) % d;
+    for (let b = 0; b < d; b++) for (let k = 0; k < t; k++) out[b * t + k] = m(mod(b - g * baby * t), mod(b + k + j * t));
+  },
+};
+
 /** Every plaintext source kind, explicitly (a duplicate kind is an error). */
-export const SOURCE_KINDS: readonly PlaintextSourceKind[] = [diagSource, vectorSource, ropeSource, tokenMaskSource, headMaskSource];
+export const SOURCE_KINDS: readonly PlaintextSourceKind[] = [diagSource, vectorSource, ropeSource, tokenMaskSource, headMaskSource, irpDiagSource];
 
 const BY_KIND: ReadonlyMap<string, PlaintextSourceKind> = (() => {
   const m = new Map<string, PlaintextSourceKind>();

@@ -23,7 +23,7 @@ describe('plaintext source registry', () => {
   it('an unknown kind is HEC5010 with the known kinds in the fix', () => {
     let err: HecError | undefined;
     try {
-      evaluateSource({ kind: 'irp_diag' }, 8, W, 0);
+      evaluateSource({ kind: 'no_such_kind' }, 8, W, 0);
     } catch (e) {
       if (e instanceof HecError) err = e;
     }
