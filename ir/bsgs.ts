@@ -10,7 +10,7 @@
  * zero rotations are free. n1 ranges over powers of two up to 2·(number of indices).
  */
 
-/** Default relative cost of a hoisted baby rotation (measured on N16_BOOT, see runtime/bootstrap/circuit.ts). */
+/** Default relative cost of a hoisted baby rotation (measured on the N = 2^16 bootstrapping chain, see runtime/bootstrap/circuit.ts). */
 export const DEFAULT_BABY_COST = 0.6;
 
 export interface BabyGiantSplit {
