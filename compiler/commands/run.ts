@@ -133,7 +133,6 @@ export const runCommand: CommandSpec = {
     const backend = remote ? null : await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
     if (layers?.truncated) process.stderr.write(`${truncationWarning(layers)}\n`);
-    if (backend?.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
     const keysT0 = Date.now();
     let keyBytes = 0;
     const onKeyPart = (i: number, count: number, bytes: number): void => {
@@ -146,6 +145,7 @@ export const runCommand: CommandSpec = {
     const session: Decoder = backend === null
       ? await openRemoteDecoder(plan, planPath, { url: String(opts.server), keysDir: typeof opts.keys === 'string' ? opts.keys : undefined, onKeyPart, progress })
       : await openLocalDecoder(plan, planPath, backend, weights, { keysDir: typeof opts.keys === 'string' ? opts.keys : undefined, onKeyPart, progress });
+    if (!session.encrypts && !json) progress('backend', `${session.backend}: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)`);
     const positions: { input: number; top1: number; ms: number; logits?: number[] }[] = [];
     const generated: number[] = [];
     const total = prompt.length + Math.max(0, maxNew - 1);
