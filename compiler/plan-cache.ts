@@ -61,6 +61,7 @@ export function planCacheKey(modelPath: string, co: CompileOptions): string {
     maxContext: co.maxContext,
     bootstrapCalibrationTokens: co.bootstrapCalibrationTokens ?? null,
     layers: co.layers ?? null,
+    packing: co.packing ?? 'auto',
   };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex');
 }

@@ -72,6 +72,7 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC4001: { meaning: 'the model does not fit the parameters\' slots', fix: 'choose a preset with a larger ring degree (e.g. N16_BOOT_DENSE) or a smaller --max-context' },
   HEC4002: { meaning: 'attention shape the lowering does not support', fix: 'query heads must be a multiple of KV heads and the head dim even (rotary pairs features)' },
   HEC4003: { meaning: 'a structure the lowering does not support yet (biases)', fix: 'export the model without attention/MLP bias (Llama has none)' },
+  HEC4004: { meaning: 'no packing accepts a tensor op of the model', fix: 'use --packing auto, or a packing that supports this op (hec passes lists them)' },
   HEC4101: { meaning: 'a non-linear function without a usable domain', fix: 'calibrate the model (or pass --calibration FILE) so every non-linear input has a valid range' },
   HEC4102: { meaning: 'no polynomial approximation reaches the tolerance on the domain', fix: 'use a preset with more levels between bootstraps, or a smaller --max-context' },
   HEC4103: { meaning: 'non-linear function poly-approx does not know', fix: 'report it: the lowering emitted a function without an approximation' },
