@@ -85,6 +85,7 @@ export const inspectCommand: CommandSpec = {
     { name: 'json', type: 'boolean', help: 'print one JSON object (adds op counts and approximations in full)' },
     { name: 'cost-table', type: 'string', arg: 'FILE', help: 'price the plan with this table (`hec bench ops --json`); default: the bundled cpu table' },
   ],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const path = positional[0];
     if (path === undefined) throw new HecError('HEC0001', 'hec inspect needs a plan file', { fix: 'e.g. hec inspect llama-py.plan' });

@@ -12,6 +12,7 @@ import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
 import { calibrateRanges } from '../../compiler/calibrate.ts';
 import { lowerDecodeStep } from '../../compiler/lower/decode-step.ts';
 import { polyApproxPass } from '../../passes/poly-approx.ts';
+import { instantiatePackings, packingsNamed } from '../../passes/packings/registry.ts';
 import { runPass } from '../../passes/pipeline.ts';
 import { passContextFor } from '../../compiler/pipeline.ts';
 import { opCounts } from '../../ir/graph.ts';
@@ -28,7 +29,8 @@ const params = presetParams(DEFAULT_PRESET);
 if (!existsSync(cache)) {
   const m = loadLlamaSync(model);
   const ranges = calibrateRanges(m, { maxContext: 256 });
-  const lowered = lowerDecodeStep(m, { slots: params.slots, maxContext: 256, ranges });
+  const packings = instantiatePackings(packingsNamed('auto'), m, params.slots, 256);
+  const { module: lowered } = lowerDecodeStep(m, { slots: params.slots, maxContext: 256, ranges, packings });
   runPass(polyApproxPass, lowered, passContextFor(params));
   writeFileSync(cache, printModule(lowered));
 }

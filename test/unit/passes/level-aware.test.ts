@@ -18,6 +18,7 @@ import { defaultCostTable } from '../../../passes/cost/table.ts';
 import { runPass } from '../../../passes/pipeline.ts';
 import { greedyReplay, solveLevelAware } from '../../../passes/placement/level-aware.ts';
 import { polyApproxPass } from '../../../passes/poly-approx.ts';
+import { instantiatePackings, packingsNamed } from '../../../passes/packings/registry.ts';
 
 const params = presetParams('TEST_INSECURE_N13_DEEP', { allowInsecure: true });
 const table = defaultCostTable();
@@ -25,9 +26,11 @@ const table = defaultCostTable();
 export function unplaced(path: string, maxContext: number, layers?: number): Func {
   const model = loadLlamaSync(path);
   const ranges = calibrateRanges(model, { maxContext, sequences: [[1, 2, 3, 4, 5, 6, 7, 8]] });
-  const m = lowerDecodeStep(layers === undefined ? model : { ...model, layers: model.layers.slice(0, layers), config: { ...model.config, numLayers: layers } }, { slots: params.slots, maxContext, ranges });
-  runPass(polyApproxPass, m, passContextFor(params));
-  return m.funcs[0]!;
+  const kept = layers === undefined ? model : { ...model, layers: model.layers.slice(0, layers), config: { ...model.config, numLayers: layers } };
+  const packings = instantiatePackings(packingsNamed('auto'), kept, params.slots, maxContext);
+  const { module } = lowerDecodeStep(kept, { slots: params.slots, maxContext, ranges, packings });
+  runPass(polyApproxPass, module, passContextFor(params));
+  return module.funcs[0]!;
 }
 
 /** Place a copy with the real walk; price it with the cost model. */
