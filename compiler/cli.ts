@@ -6,11 +6,12 @@
 import { HecError, renderDiagnostic } from '../ir/diagnostics.ts';
 import { commandHelp, parseArgs, type CommandSpec } from './args.ts';
 import { compileCommand } from './commands/compile.ts';
+import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { backendsCommand, benchCommand, passesCommand } from './commands/misc.ts';
 import { runCommand } from './commands/run.ts';
 
-const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, passesCommand, backendsCommand, benchCommand];
+const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, evalCommand, passesCommand, backendsCommand, benchCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
