@@ -31,6 +31,7 @@ export const evalCommand: CommandSpec = {
     { name: 'context', type: 'number', arg: 'N', default: 256, help: 'text window length in bytes' },
     { name: 'layers', type: 'number', arg: 'K', help: 'evaluate only the first K decoder layers' },
     { name: 'json', type: 'boolean', help: 'print one JSON object (with --sweep: {full, sweep: [...]})' },
+    { name: 'quiet', type: 'boolean', help: 'no progress lines on stderr' },
     { name: 'sweep', type: 'boolean', help: 'every policy in --policies at every budget in --budgets: a table and an SVG plot' },
     { name: 'budgets', type: 'string', arg: 'LIST', default: '0.03,0.06,0.12,0.3', help: 'sweep budgets (full is always added)' },
     { name: 'policies', type: 'string', arg: 'LIST', default: 'streaming,mpcache-static,mpcache', help: 'sweep policies' },
@@ -144,9 +145,10 @@ async function runEval({ positional, opts }: ParsedArgs): Promise<number> {
   const model = loadLlamaSync(modelPath);
   const configs: PolicyConfig[] = policies.filter((p) => p.name !== 'full').flatMap((policy) => budgets.map((budget) => ({ policy, params: { ...params, budget } })));
   const json = opts.json === true;
-  const progress = json ? undefined : (m: string) => process.stderr.write(`\r${m}   `);
+  const tty = process.stderr.isTTY === true;
+  const progress = opts.quiet === true ? undefined : (m: string) => process.stderr.write(tty ? `\r${m}   ` : `${m}\n`);
   const { full, results } = evaluatePolicies(model, configs, { layers: count(opts, 'layers', 1), passkey: passkey && { documents: passkey }, text, progress });
-  if (progress) process.stderr.write('\n');
+  if (progress && tty) process.stderr.write('\n');
   if (!sweep) {
     const r = results[0] ?? full;
     if (json) process.stdout.write(`${JSON.stringify(resultJson(r, full))}\n`);

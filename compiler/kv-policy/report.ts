@@ -2,6 +2,7 @@
  * @fileoverview What `hec eval` prints: the JSON object scripts read, the sweep table, and the sweep's SVG plot.
  */
 import type { PolicyResult } from './evaluate.ts';
+import { splitBudget } from './mpcache.ts';
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -38,6 +39,7 @@ export function resultJson(r: PolicyResult, full: PolicyResult): Record<string, 
     });
   }
   out.params = params;
+  if (policy.name === 'mpcache') out.mpcache_split = splitBudget(params);
   return out;
 }
 
