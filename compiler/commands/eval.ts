@@ -28,6 +28,7 @@ export const evalCommand: CommandSpec = {
     { name: 'passkey', type: 'string', arg: 'FILE', help: 'passkey documents ({ctx, documents: [{prompt_bytes, key}]}): greedy key bytes after each prompt' },
     { name: 'documents', type: 'number', arg: 'N', help: 'use only the first N passkey documents' },
     { name: 'text', type: 'string', arg: 'FILE', help: 'held-out text, scored in windows of --context bytes (prompt = first 3/4)' },
+    { name: 'windows', type: 'number', arg: 'N', help: 'use only the first N text windows' },
     { name: 'context', type: 'number', arg: 'N', default: 256, help: 'text window length in bytes' },
     { name: 'layers', type: 'number', arg: 'K', help: 'evaluate only the first K decoder layers' },
     { name: 'json', type: 'boolean', help: 'print one JSON object (with --sweep: {full, sweep: [...]})' },
@@ -135,12 +136,12 @@ async function runEval({ positional, opts }: ParsedArgs): Promise<number> {
   const documents = count(opts, 'documents', 1);
   const passkey = passkeyPath === undefined ? undefined : readPasskeyFile(passkeyPath).slice(0, documents);
   const context = count(opts, 'context', 8) ?? 256;
-  let text: { bytes: Uint8Array; context: number } | undefined;
+  let text: { bytes: Uint8Array; context: number; windows?: number } | undefined;
   if (textPath !== undefined) {
     if (!existsSync(textPath)) throw new HecError('HEC0123', `text file ${textPath} does not exist`, { fix: 'pass --text with a held-out text file' });
     const bytes = new Uint8Array(readFileSync(textPath));
     if (bytes.length < context) throw new HecError('HEC0123', `text file ${textPath} has ${bytes.length} bytes, less than one window of --context ${context}`, { fix: 'use a longer file or a smaller --context' });
-    text = { bytes, context };
+    text = { bytes, context, windows: count(opts, 'windows', 1) };
   }
   const model = loadLlamaSync(modelPath);
   const configs: PolicyConfig[] = policies.filter((p) => p.name !== 'full').flatMap((policy) => budgets.map((budget) => ({ policy, params: { ...params, budget } })));

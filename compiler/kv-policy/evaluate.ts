@@ -60,7 +60,8 @@ export interface EvaluateOptions {
   /** Evaluate only the first K decoder layers (model-eval's StateOptions). */
   layers?: number;
   passkey?: { documents: PasskeyDocument[]; keyBytes?: number };
-  text?: { bytes: Uint8Array; context: number };
+  /** Held-out text in windows of `context` bytes (at most `windows` of them). */
+  text?: { bytes: Uint8Array; context: number; windows?: number };
   progress?: (message: string) => void;
 }
 
@@ -170,7 +171,7 @@ export function evaluatePolicies(model: LlamaModel, configs: readonly PolicyConf
   const all = [fullConfig, ...configs];
   const out: PolicyResult[] = all.map((config) => ({ config }));
   if (opts.passkey) evaluatePasskey(model, all, out, opts.passkey.documents, opts.passkey.keyBytes ?? 8, opts);
-  if (opts.text) evaluateText(model, all, out, opts.text.bytes, opts.text.context, opts);
+  if (opts.text) evaluateText(model, all, out, opts.text.bytes, opts.text.context, opts.text.windows, opts);
   return { full: out[0]!, results: out.slice(1) };
 }
 
@@ -205,8 +206,8 @@ function evaluatePasskey(model: LlamaModel, all: readonly PolicyConfig[], out: P
   });
 }
 
-function evaluateText(model: LlamaModel, all: readonly PolicyConfig[], out: PolicyResult[], bytes: Uint8Array, context: number, opts: EvaluateOptions): void {
-  const windows = Math.floor(bytes.length / context);
+function evaluateText(model: LlamaModel, all: readonly PolicyConfig[], out: PolicyResult[], bytes: Uint8Array, context: number, limit: number | undefined, opts: EvaluateOptions): void {
+  const windows = Math.min(limit ?? Infinity, Math.floor(bytes.length / context));
   const P = Math.floor((3 * context) / 4);
   const acc = all.map(() => ({ xent: 0, kl: 0, agree: 0, n: 0, recs: [] as AttentionStats[] }));
   for (let w = 0; w < windows; w++) {
