@@ -49,7 +49,7 @@ export function pow2ceil(n: number): number {
   return 1 << Math.ceil(Math.log2(Math.max(1, n)));
 }
 
-export function decodeGeometry(model: LlamaModel, slots: number, maxContext: number): DecodeGeometry {
+export function decodeGeometry(model: Pick<LlamaModel, 'config'>, slots: number, maxContext: number): DecodeGeometry {
   const c = model.config;
   const kvWidth = c.numKvHeads * c.headDim;
   const block = pow2ceil(kvWidth);
