@@ -9,9 +9,10 @@ import { compileCommand } from './commands/compile.ts';
 import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { backendsCommand, benchCommand, passesCommand } from './commands/misc.ts';
+import { optCommand } from './commands/opt.ts';
 import { runCommand } from './commands/run.ts';
 
-const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, evalCommand, passesCommand, backendsCommand, benchCommand];
+const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, evalCommand, passesCommand, optCommand, backendsCommand, benchCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,7 +13,8 @@ import { bootstrapPlacementPass } from '../../passes/bootstrap-placement.ts';
 import { collectKeysPass } from '../../passes/collect-keys.ts';
 import { IrBuilder } from '../../passes/kernels/builder.ts';
 import { emitMatvec } from '../../passes/kernels/matvec-diagonal.ts';
-import type { PassContext } from '../../passes/pass.ts';
+import { PassResults, type PassContext } from '../../passes/pass.ts';
+import { runPass } from '../../passes/pipeline.ts';
 import { polyApproxPass } from '../../passes/poly-approx.ts';
 import { validatePlanPass } from '../../passes/validate-plan.ts';
 import type { Backend } from '../../runtime/backend.ts';
@@ -46,8 +47,8 @@ function buildPlan(params: CkksParams): { module: Module; func: Func } {
   const act = b.nonlinear(gate, { fn: 'silu', domain: [-8, 8] }, 'silu');
   b.ret([act], ['y']);
   const module: Module = { version: 1, attrs: {}, funcs: [func] };
-  const ctx: PassContext = { params, notes: {} };
-  for (const p of [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass]) p.run(module, ctx);
+  const ctx: PassContext = { params, results: new PassResults() };
+  for (const p of [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass]) runPass(p, module, ctx);
   return { module, func };
 }
 

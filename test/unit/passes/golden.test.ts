@@ -11,7 +11,8 @@ import { presetParams } from '../../../ir/presets.ts';
 import { parseModule } from '../../../ir/text/index.ts';
 import { printModule } from '../../../ir/text/printer.ts';
 import { verifyModule } from '../../../ir/verify.ts';
-import type { PassContext } from '../../../passes/pass.ts';
+import { PassResults, type PassContext } from '../../../passes/pass.ts';
+import { runPass } from '../../../passes/pipeline.ts';
 import { ALL_PASSES, passByName } from '../../../passes/registry.ts';
 
 const ROOT = 'test/golden/passes';
@@ -31,8 +32,8 @@ describe('pass golden files', () => {
         expect(pass, `unknown pass ${run![1]}`).toBeDefined();
         const params = presetParams(run![2]!, { allowInsecure: true });
         const { module } = parseModule(text, path);
-        const ctx: PassContext = { params, notes: {} };
-        pass!.run(module, ctx);
+        const ctx: PassContext = { params, results: new PassResults() };
+        runPass(pass!, module, ctx);
         const out = printModule(module);
         expect(verifyModule(module, { bootstrapOutputLevel: params.bootstrapOutputLevel })).toEqual([]);
         expect(printModule(parseModule(out).module)).toBe(out);
