@@ -19,12 +19,13 @@ export const evalCommand: CommandSpec = {
   usage: 'hec eval MODEL.onnx --kv-policy POLICY [--budget F] [--passkey FILE] [--text FILE] [--context N] [--json] | --sweep [--plot FILE.svg]',
   description: [
     'Runs the model on the float64 reference with the policy\'s attention masks and compares with the full cache.',
-    'Each prompt runs with the full cache; then look-once eviction keeps ⌈budget·T⌉ prompt positions (every generated',
-    'token is kept) and, for mpcache, each step attends to the best clusters. Policies: ' + KV_POLICIES.map((p) => `${p.name} (${p.summary})`).join('; ') + '.',
+    'Each prompt runs with the full cache; then streaming reads a sliding ⌈budget·n⌉ of the n cached positions,',
+    'mpcache-static keeps ⌈budget·T⌉ prompt positions once (and every generated token), and mpcache splits the budget',
+    'into static × per-step cluster selection. Policies: ' + KV_POLICIES.map((p) => `${p.name} (${p.summary})`).join('; ') + '.',
   ].join('\n'),
   options: [
     { name: 'kv-policy', type: 'string', arg: 'POLICY', default: 'full', help: `one of ${KV_POLICIES.map((p) => p.name).join(', ')}` },
-    { name: 'budget', type: 'number', arg: 'F', default: D.budget, help: 'fraction (0, 1] of the prompt\'s cache a step reads' },
+    { name: 'budget', type: 'number', arg: 'F', default: D.budget, help: 'fraction (0, 1] of the cache a step reads (see above)' },
     { name: 'passkey', type: 'string', arg: 'FILE', help: 'passkey documents ({ctx, documents: [{prompt_bytes, key}]}): greedy key bytes after each prompt' },
     { name: 'documents', type: 'number', arg: 'N', help: 'use only the first N passkey documents' },
     { name: 'text', type: 'string', arg: 'FILE', help: 'held-out text, scored in windows of --context bytes (prompt = first 3/4)' },

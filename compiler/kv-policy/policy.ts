@@ -13,7 +13,10 @@ import type { PromptImportance } from './importance.ts';
 export type KvPolicyName = 'full' | 'streaming' | 'mpcache-static' | 'mpcache';
 
 export interface KvPolicyParams {
-  /** Fraction (0, 1] of the cache a decoding step reads: of the prompt after look-once eviction; generated tokens are kept. */
+  /**
+   * Fraction (0, 1] of the cache a step reads. streaming: of the current cache; mpcache-static: of the prompt (every
+   * generated token kept on top); mpcache: static ratio × dynamic ratio of the current cache.
+   */
   budget: number;
   /** streaming: attention-sink positions kept at the start (StreamingLLM keeps 4). */
   sinkTokens: number;

@@ -8,7 +8,6 @@ import { createState, decodeStep } from '../../../compiler/model-eval.ts';
 import { evaluatePolicies } from '../../../compiler/kv-policy/evaluate.ts';
 import { DEFAULT_PARAMS, kvPolicy } from '../../../compiler/kv-policy/index.ts';
 import { PromptImportance } from '../../../compiler/kv-policy/importance.ts';
-import { streamingKept } from '../../../compiler/kv-policy/streaming.ts';
 import { loadLlamaSync } from '../../../compiler/onnx/frontend.ts';
 import { openOrtDecoder, ortTeacherForced } from '../../helpers/ort.ts';
 import { seededRandom } from '../../helpers/seeded.ts';
@@ -72,7 +71,6 @@ describe('streaming equals onnxruntime with the same attention_mask', () => {
         const state = createState(model);
         const unmaskedState = createState(model);
         const ortDec = await openOrtDecoder(c.model);
-        const kept = streamingKept(c.T, budget, params.sinkTokens);
         const selection = kvPolicy('streaming').begin(
           { state, promptLength: c.T, numHeads: model.config.numHeads, numKvHeads: model.config.numKvHeads, headDim: model.config.headDim, importance: new PromptImportance(state.layers, model.config.numHeads, c.T, params.observationFraction) },
           params,
@@ -82,7 +80,7 @@ describe('streaming equals onnxruntime with the same attention_mask', () => {
         for (let pos = 0; pos < tokens.length; pos++) {
           const evicted = pos >= c.T;
           const got = decodeStep(model, state, tokens[pos]!, pos, undefined, evicted ? selection : undefined);
-          const mask = evicted ? [...kept, ...Array.from({ length: pos + 1 - c.T }, (_x, i) => c.T + i)] : undefined;
+          const mask = evicted ? handMask(pos + 1, budget) : undefined;
           const want = await ortDec.step(tokens[pos]!, mask);
           err = Math.max(err, maxAbs(got, want));
           const unmasked = decodeStep(model, unmaskedState, tokens[pos]!, pos);
@@ -96,3 +94,10 @@ describe('streaming equals onnxruntime with the same attention_mask', () => {
     });
   }
 });
+
+/** Streaming's mask written out: 4 sinks and the most recent ⌈b·n⌉ − 4 of n positions. */
+function handMask(n: number, budget: number): number[] {
+  const keep = Math.ceil(budget * n);
+  const sinks = Math.min(4, keep);
+  return [...Array.from({ length: sinks }, (_x, i) => i), ...Array.from({ length: keep - sinks }, (_x, i) => n - (keep - sinks) + i)];
+}
