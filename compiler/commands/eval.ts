@@ -158,8 +158,10 @@ async function runEval({ positional, opts }: ParsedArgs): Promise<number> {
     return 0;
   }
   const plot = String(opts.plot);
-  writeFileSync(plot, sweepSvg(results, full, `${modelPath}${passkeyPath ? `, passkey ${passkeyPath}` : ''}${textPath ? `, text ${textPath} (context ${context})` : ''}`));
-  if (json) process.stdout.write(`${JSON.stringify({ full: resultJson(full, full), sweep: results.map((r) => resultJson(r, full)) })}\n`);
+  const rows = results.map((r) => resultJson(r, full));
+  const fullRow = resultJson(full, full);
+  writeFileSync(plot, sweepSvg(rows, fullRow, `${modelPath}${passkeyPath ? `, passkey ${passkeyPath}` : ''}${textPath ? `, text ${textPath} (context ${context})` : ''}`));
+  if (json) process.stdout.write(`${JSON.stringify({ full: fullRow, sweep: rows })}\n`);
   else process.stdout.write(`${sweepTable(results, full)}\nplot: ${plot}\n`);
   return 0;
 }

@@ -75,12 +75,12 @@ describe('hec eval', () => {
 const RECALL = 'models/llama-recall.decode.onnx';
 const PASSKEY = 'models/llama-recall.passkey.json';
 describe.skipIf(!existsSync(RECALL) || !existsSync(PASSKEY))('hec eval --passkey (needs models/llama-recall.*)', () => {
-  it('full counts a document correct exactly when onnxruntime\'s greedy bytes spell its key (first 3 documents)', async () => {
-    const r = await hec('eval', RECALL, '--kv-policy', 'full', '--passkey', PASSKEY, '--documents', '3', '--json', '--quiet');
+  it('full counts a document correct exactly when onnxruntime\'s greedy bytes spell its key (first document; the fast tier keeps it short)', async () => {
+    const r = await hec('eval', RECALL, '--kv-policy', 'full', '--passkey', PASSKEY, '--documents', '1', '--json', '--quiet');
     const j = JSON.parse(r.out);
-    const docs = (JSON.parse(readFileSync(PASSKEY, 'utf8')) as { documents: { prompt_bytes: number[]; key: string }[] }).documents.slice(0, 3);
+    const docs = (JSON.parse(readFileSync(PASSKEY, 'utf8')) as { documents: { prompt_bytes: number[]; key: string }[] }).documents.slice(0, 1);
     let want = 0;
     for (const d of docs) if (Buffer.from(await ortGreedy(RECALL, d.prompt_bytes, d.key.length)).toString('latin1') === d.key) want++;
-    expect(j.passkey).toMatchObject({ correct: want, total: 3, full_correct: want });
+    expect(j.passkey).toMatchObject({ correct: want, total: 1, full_correct: want });
   });
 });
