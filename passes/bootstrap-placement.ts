@@ -183,7 +183,7 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
   }
   if (lb < 0 && p.count.bootstraps > 0) {
     throw new HecError('HEC4202', `the step needs ${p.count.bootstraps} bootstraps but parameters '${params.name}' cannot bootstrap`, {
-      fix: 'use a bootstrapping preset such as N16_BOOT, or a shallower model',
+      fix: 'use a bootstrapping preset such as N16_BOOT_DENSE, or a shallower model',
     });
   }
   func.ops = p.out;

@@ -4,7 +4,7 @@
 import { dirname, relative, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
-import { PRESETS } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, PRESETS } from '../../ir/presets.ts';
 import type { Module } from '../../ir/module.ts';
 import { printModule } from '../../ir/text/printer.ts';
 import { writePlan } from '../../runtime/plan.ts';
@@ -36,7 +36,7 @@ export function compileOptionsFrom(opts: Record<string, unknown>, progress: Comp
 }
 
 export const COMPILE_OPTIONS: CommandSpec['options'] = [
-  { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
+  { name: 'preset', type: 'string', default: DEFAULT_PRESET, arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
   { name: 'max-context', type: 'number', default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)' },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
   { name: 'calibration-tokens', type: 'number', default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },

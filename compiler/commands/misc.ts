@@ -47,7 +47,7 @@ export const benchCommand: CommandSpec = {
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
     { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
-    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT; N16_BOOT_SPARSE adds sparse-secret encapsulation)' },
+    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT_DENSE: dense secret, sparse-secret encapsulation; N16_BOOT_H192_INSECURE: the former h=192 default)' },
     { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
     { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
   ],

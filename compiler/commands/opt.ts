@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { HecError } from '../../ir/diagnostics.ts';
-import { PRESETS, presetParams } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, PRESETS, presetParams } from '../../ir/presets.ts';
 import { parseModule } from '../../ir/text/index.ts';
 import { printModule } from '../../ir/text/printer.ts';
 import { assertValid } from '../../ir/verify.ts';
@@ -22,7 +22,7 @@ export const optCommand: CommandSpec = {
   description: 'Passes run in the order given, with their declared options (hec passes shows them and their defaults).',
   options: [
     { name: 'passes', type: 'string', arg: 'LIST', help: 'comma-separated passes, e.g. poly-approx,cache-levels{max-rounds=2}' },
-    { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters the passes assume: ${Object.keys(PRESETS).join(', ')}` },
+    { name: 'preset', type: 'string', default: DEFAULT_PRESET, arg: 'NAME', help: `CKKS parameters the passes assume: ${Object.keys(PRESETS).join(', ')}` },
     { name: 'allow-insecure', type: 'boolean', help: 'permit TEST_INSECURE_* presets (tests only)' },
     { name: 'verify-each', type: 'boolean', help: 'verify the IR after every pass' },
     { name: 'print-ir-after', type: 'string', arg: 'PASS', help: "print the IR to stderr after PASS (comma-separated, or 'all')" },

@@ -85,6 +85,7 @@ describe('a plan that needs bootstrapping, on cpu vs sim (TEST_INSECURE_BOOT_N12
       sum += e;
     }
     console.log(`${boots} bootstraps: error vs sim mean ${(-Math.log2(sum / want.length)).toFixed(1)} bits, worst ${(-Math.log2(worst)).toFixed(1)} bits, ${Date.now() - t0} ms on cpu`);
-    expect(worst).toBeLessThan(2 ** -14);
+    // The README's figure. Measured 2026-12-02 in three runs (test/bench/RESULTS.md): worst 25.6–25.7 bits; 1.6 bits (3×) below.
+    expect(worst).toBeLessThan(2 ** -24);
   });
 });

@@ -27,7 +27,7 @@ const TEST_PRESET: Partial<CompileOptions> = { preset: 'TEST_INSECURE_N13_DEEP',
 const CASES: IdentityCase[] = [
   { name: 'llama-py', path: 'models/llama-py.decode.onnx', opts: { ...TEST_PRESET, maxContext: 32 } },
   { name: 'llama-py-layers-1', path: 'models/llama-py.decode.onnx', opts: { ...TEST_PRESET, maxContext: 8, layers: 1 } },
-  { name: 'llama-py-N16_BOOT', path: 'models/llama-py.decode.onnx', opts: { preset: 'N16_BOOT', maxContext: 8, bootstrapCalibrationTokens: 0, layers: 2 } },
+  { name: 'llama-py-N16_BOOT_DENSE', path: 'models/llama-py.decode.onnx', opts: { preset: 'N16_BOOT_DENSE', maxContext: 8, bootstrapCalibrationTokens: 0, layers: 2 } },
   { name: 'llama-mqa', path: 'models/llama-mqa.decode.onnx', opts: { ...TEST_PRESET, maxContext: 32 } },
   { name: 'llama-mqa-dynamo', path: 'models/llama-mqa.decode.dynamo.onnx', opts: { ...TEST_PRESET, maxContext: 32 } },
   { name: 'tiny-gqa', path: 'test/fixtures/models/tiny-gqa.decode.onnx', opts: { ...TEST_PRESET, maxContext: 32 } },

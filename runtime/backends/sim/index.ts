@@ -43,7 +43,7 @@ import {
   normRotation,
   sameScale,
 } from './checks.ts';
-import { decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys } from './format.ts';
+import { checkSecretKey, decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys, encodeSecretKey } from './format.ts';
 
 export { BOOTSTRAP_INPUT_BOUND } from './checks.ts';
 
@@ -170,6 +170,10 @@ class SimClient implements ClientContext {
     this.alive();
     const { re, im } = decodeCiphertext(this.params, ciphertext);
     return { re, im };
+  }
+  exportSecretKey(): Uint8Array {
+    this.alive();
+    return encodeSecretKey(this.params);
   }
   dispose(): void {
     this.disposed = true;
@@ -518,8 +522,13 @@ export function createSimBackend(opts: SimOptions = {}): Backend {
   if (opts.noiseBits !== undefined && !(opts.noiseBits > 0)) throw new HecError(E_ARG, `sim: noiseBits ${opts.noiseBits} must be positive`);
   return {
     name: 'sim',
+    encrypts: false,
     capabilities: (params) => capabilitiesFor(params, opts),
     createClient: async (params) => new SimClient(params, opts),
+    restoreClient: async (params, secretKey) => {
+      checkSecretKey(params, secretKey);
+      return new SimClient(params, opts);
+    },
     createServer: async (params, keys) => new SimServer(params, await decodeKeys(params, keys), opts),
   };
 }
