@@ -15,7 +15,7 @@ import type { Value } from '../ir/module.ts';
 import type { WeightStore } from '../ir/plaintext-sources.ts';
 import { isAttrDict } from '../ir/types.ts';
 import type { Ciphertext, ClientContext, ServerContext } from './backend.ts';
-import { E_LEVEL } from './backends/sim/checks.ts';
+import { E_LEVEL } from './backends/checks.ts';
 import { installBootstrap } from './bootstrap/index.ts';
 import { StepExecutor, type ExecutorOptions } from './executor.ts';
 import type { Plan } from './plan.ts';

@@ -1,10 +1,10 @@
 /**
  * @fileoverview Per-token attention cost of each KV policy under the replicated packing, counted from the structure of
- * compiler/lower/decode-step.ts (not from a compiled plan: no plan cost model exists yet, so these are this file's
+ * passes/packings/replicated.ts (not from a compiled plan: no plan cost model exists yet, so these are this file's
  * counts, stated as such).
  *
- * What decode-step.ts emits per layer and per query-group member (G = heads / KV heads), for each cache ciphertext
- * it attends (K and V each hold `capacity` tokens per ciphertext, decodeGeometry):
+ * What the replicated packing emits per layer and per query-group member (G = heads / KV heads), for each cache ciphertext
+ * it attends (K and V each hold `capacity` tokens per ciphertext, replicatedGeometry):
  *   scores  1 ct×ct mul (1 key switch) + rotate-sum over head_dim (log2 D rotations)
  *   softmax 2 muls per normalised squaring (S rounds) + 1 mul by the inverse; the exp polynomial is not counted
  *   P·V     spread over head_dim (log2 D rotations) + 1 ct×ct mul
@@ -22,7 +22,7 @@
  *                   plaintext evaluation (per head) has not measured.
  */
 import type { LlamaConfig } from '../../ir/model.ts';
-import { decodeGeometry } from '../lower/decode-step.ts';
+import { replicatedGeometry } from '../../passes/packings/replicated.ts';
 import { computingLayers } from './layer-share.ts';
 import { promptKeepCount, type KvPolicyName, type KvPolicyParams } from './policy.ts';
 import { splitBudget } from './mpcache.ts';
@@ -45,7 +45,7 @@ export interface AttentionCost {
 export const DEFAULT_SQUARINGS = 5;
 
 export function attentionCost(shape: AttentionShape, slots: number, context: number, policy: KvPolicyName, params: KvPolicyParams, squarings = DEFAULT_SQUARINGS): AttentionCost {
-  const geo = decodeGeometry({ config: { ...shape, ropeTheta: 1e4, rmsNormEps: 1e-5, tiedEmbeddings: false, ropeStyle: 'rotate_half' } }, slots, context);
+  const geo = replicatedGeometry({ config: { ...shape, ropeTheta: 1e4, rmsNormEps: 1e-5, tiedEmbeddings: false, ropeStyle: 'rotate_half' } }, slots, context);
   const cap = geo.capacity;
   const perCt = geo.group * (3 + 2 * Math.log2(shape.headDim) + 2 * squarings);
   const L = shape.numLayers;
@@ -73,7 +73,7 @@ export function attentionCost(shape: AttentionShape, slots: number, context: num
 /**
  * llama-py's shape, and an 8B-shaped Llama: Llama-3-8B's attention (32 layers, 32 heads, 8 KV heads, head dim 128).
  * Its 128k vocabulary does not fit the replicated packing's LM head at 2^15 slots and does not enter attention, so
- * a 32k vocabulary stands in (decodeGeometry checks every period fits).
+ * a 32k vocabulary stands in (replicatedGeometry checks every period fits).
  */
 export const COST_SHAPES: Record<string, AttentionShape> = {
   'llama-py': { numLayers: 4, numHeads: 4, numKvHeads: 2, headDim: 32, hiddenSize: 128, intermediateSize: 352, vocabSize: 256 },

@@ -9,7 +9,7 @@
 import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, ClientContext, EvaluationKeys } from '../backend.ts';
-import { paramFingerprint } from '../backends/sim/checks.ts';
+import { paramFingerprint } from '../backends/checks.ts';
 import { readKeyParts, writeKeyParts } from '../key-parts.ts';
 import type { Plan } from '../plan.ts';
 import { keyRequestOf } from '../session.ts';

@@ -9,7 +9,7 @@
  */
 import { HecError } from '../../ir/diagnostics.ts';
 import type { ClientContext, EvaluationKeys } from '../backend.ts';
-import { paramFingerprint } from '../backends/sim/checks.ts';
+import { paramFingerprint } from '../backends/checks.ts';
 import { decryptLogits, encryptEmptyCache, encryptToken } from '../decode-io.ts';
 import type { Plan } from '../plan.ts';
 import { serverError } from '../server/errors.ts';

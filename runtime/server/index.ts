@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { Backend } from '../backend.ts';
-import { paramFingerprint } from '../backends/sim/checks.ts';
+import { paramFingerprint } from '../backends/checks.ts';
 import type { Plan } from '../plan.ts';
 import { createHecServer } from './http.ts';
 import { jsonLogger, type Logger } from './log.ts';

@@ -23,7 +23,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CkksParams } from '../../ir/params.ts';
-import { paramFingerprint } from '../backends/sim/checks.ts';
+import { paramFingerprint } from '../backends/checks.ts';
 import { partChecksum } from '../key-parts.ts';
 import { serverError } from './errors.ts';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { Backend } from '../backend.ts';
-import { paramFingerprint } from '../backends/sim/checks.ts';
+import { paramFingerprint } from '../backends/checks.ts';
 import { DecodeServer } from '../decode-io.ts';
 import { readKeyParts } from '../key-parts.ts';
 import type { Plan } from '../plan.ts';

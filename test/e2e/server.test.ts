@@ -154,7 +154,7 @@ describe('bad requests: a 4xx with a HEC code each, and the server keeps serving
     const five = await openRemote(t, server.url), six = await openRemote(t, server.url);
     const seventh = await call(`${server.url}/v1/sessions`, { method: 'POST', json: { plan_sha256: t.planSha256, backend: 'sim', params_fingerprint: 0, key_parts: 1, key_bytes: 0 } });
     expect(seventh.status).toBe(409); // wrong fingerprint is checked before the limit
-    const { paramFingerprint } = await import('../../runtime/backends/sim/checks.ts');
+    const { paramFingerprint } = await import('../../runtime/backends/checks.ts');
     const full = await call(`${server.url}/v1/sessions`, { method: 'POST', json: { plan_sha256: t.planSha256, backend: 'sim', params_fingerprint: paramFingerprint(t.plan.params), key_parts: 1, key_bytes: 0 } });
     expect([full.status, full.code]).toEqual([503, 'HEC5305']);
     await five.close();

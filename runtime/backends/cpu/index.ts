@@ -39,7 +39,7 @@ import {
   checkScaleCapacity,
   normRotation,
   sameScale,
-} from '../sim/checks.ts';
+} from '../checks.ts';
 import { nat, requireCpuNative, type NativeContext, type NativeObject } from './native.ts';
 
 export { cpuNotBuiltReason, loadCpuNative } from './native.ts';

@@ -14,7 +14,7 @@ import { HecError } from '../../../ir/diagnostics.ts';
 import type { CkksParams } from '../../../ir/params.ts';
 import type { EvaluationKeys, KeyRequest } from '../../backend.ts';
 import { KeyPartReader, framedKeySet } from '../../key-parts.ts';
-import { E_BYTES, paramFingerprint } from './checks.ts';
+import { E_BYTES, paramFingerprint } from '../checks.ts';
 
 const CT_MAGIC = 0x53434548; // "HECS" read as little-endian u32
 const KEY_TAG = 'sim ';

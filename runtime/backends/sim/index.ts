@@ -2,7 +2,7 @@
  * @fileoverview `sim`: the slot-exact float64 reference backend, the living definition of every op's semantics.
  *
  * A ciphertext is {re, im: Float64Array(slots), level, scale}. No encryption happens; what makes `sim` useful is
- * that it enforces the same bookkeeping as a real CKKS engine (runtime/backends/sim/checks.ts): level/scale agreement
+ * that it enforces the same bookkeeping as a real CKKS engine (runtime/backends/checks.ts): level/scale agreement
  * of operands, scale capacity and modular wrap-around, level underflow, missing evaluation keys, the bootstrap input
  * bound, and constant quantisation (a constant c encoded at scale s is round(c·s)/s, exactly as in a real encoder).
  * Plans that run on `sim` therefore fail on real engines only through noise, not through bookkeeping.
@@ -42,10 +42,10 @@ import {
   checkScaleCapacity,
   normRotation,
   sameScale,
-} from './checks.ts';
+} from '../checks.ts';
 import { checkSecretKey, decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys, encodeSecretKey } from './format.ts';
 
-export { BOOTSTRAP_INPUT_BOUND } from './checks.ts';
+export { BOOTSTRAP_INPUT_BOUND } from '../checks.ts';
 
 export interface SimOptions {
   /** Standard deviation of added Gaussian noise is 2^-noiseBits; undefined = exact (no noise). */

@@ -14,8 +14,8 @@
  *   HEC5113 evaluation-key parts out of sequence (missing, repeated, reordered, from another key set)
  *   HEC5201 no backend could be loaded    HEC5202 unknown backend name
  */
-import { HecError } from '../../../ir/diagnostics.ts';
-import type { CkksParams } from '../../../ir/params.ts';
+import { HecError } from '../../ir/diagnostics.ts';
+import type { CkksParams } from '../../ir/params.ts';
 
 export const E_LEVEL_MISMATCH = 'HEC5101';
 export const E_SCALE_MISMATCH = 'HEC5102';
