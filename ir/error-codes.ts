@@ -25,6 +25,10 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC0007: { meaning: 'more positional arguments than the command takes', fix: 'quote arguments that contain spaces' },
   HEC0008: { meaning: 'prompt and new tokens exceed the plan\'s context', fix: 'shorten the prompt, lower --max-new-tokens, or compile with a larger --max-context' },
   HEC0009: { meaning: 'the output file cannot be written', fix: 'choose a writable output path that is not one of the inputs' },
+  HEC0120: { meaning: 'unknown KV-cache policy (hec eval --kv-policy)', fix: 'use one of: full, streaming, mpcache-static, mpcache' },
+  HEC0121: { meaning: 'a KV-cache policy parameter out of range (hec eval)', fix: "see 'hec eval --help' for each parameter's range" },
+  HEC0122: { meaning: 'a passkey file hec eval cannot read', fix: 'pass a JSON file {"documents": [{"prompt_bytes": [...], "key": "..."}]} such as llama-recall.passkey.json' },
+  HEC0123: { meaning: 'hec eval has nothing (or too little) to measure', fix: 'pass --passkey FILE and/or --text FILE with at least one --context window' },
   // 1xxx: ONNX frontend
   HEC1001: { meaning: 'the model file cannot be read', fix: 'check the path to the .onnx model' },
   HEC1002: { meaning: 'not an ONNX model, or truncated', fix: 'pass an .onnx file exported with torch.onnx.export (decoder with past_key_values)' },

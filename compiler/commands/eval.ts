@@ -16,6 +16,7 @@ const D = DEFAULT_PARAMS;
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'measure a KV-cache policy (full, streaming, mpcache-static, mpcache) against the full cache, in plaintext',
+  maxPositional: 1,
   usage: 'hec eval MODEL.onnx --kv-policy POLICY [--budget F] [--passkey FILE] [--text FILE] [--context N] [--json] | --sweep [--plot FILE.svg]',
   description: [
     'Runs the model on the float64 reference with the policy\'s attention masks and compares with the full cache.',
