@@ -9,6 +9,7 @@
  * so there is exactly one definition of each.
  */
 import { HecError } from './diagnostics.ts';
+import { layoutFromFields, slotOf, type Layout } from './layout.ts';
 import { isAttrDict, type Attr, type AttrDict } from './types.ts';
 
 /** Read access to weights by name: row-major data and shape. */
@@ -75,6 +76,17 @@ export function sourceWeights(src: AttrDict): string[] {
   }
   if (typeof src.weight === 'string') out.push(src.weight);
   return out;
+}
+
+/** The layout a `zero_slot_fill` source fills: its kind in `layout`, its fields (snake case) in `fields`. */
+function zeroSlotFillLayout(src: AttrDict): Layout {
+  const fields: Record<string, number> = {};
+  if (!isAttrDict(src.fields)) throw new HecError('HEC5010', "zero_slot_fill source needs 'fields'");
+  for (const [k, v] of Object.entries(src.fields)) {
+    if (typeof v !== 'number') throw new HecError('HEC5010', `zero_slot_fill field '${k}' must be a number`);
+    fields[k] = v;
+  }
+  return layoutFromFields(str(src, 'layout'), fields);
 }
 
 /** True when the source depends on the decoding position (re-encoded every step). */
@@ -158,6 +170,14 @@ export function evaluateSource(src: AttrDict, slots: number, weights: WeightStor
       const heads = num(src, 'heads');
       const last = Math.min(num(src, 'capacity') - 1, position - base);
       for (let t = 0; t <= last; t++) for (let h = 0; h < heads; h++) out[t * block + h * headDim] = 1;
+      return out;
+    }
+    case 'zero_slot_fill': {
+      // `value` on every zero slot of `layout` (slotOf = −1), 0 elsewhere: added to an approximation's input so that
+      // the slots a clean layout leaves at 0 sit inside the polynomial's domain too (passes/poly-approx.ts).
+      const l = zeroSlotFillLayout(src);
+      const value = num(src, 'value');
+      for (let i = 0; i < slots; i++) if (slotOf(l, i) === -1) out[i] = value;
       return out;
     }
     default:
