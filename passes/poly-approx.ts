@@ -12,7 +12,7 @@
  *   Newton y ← y·(2 − x·y) (relative error e → e², 2 levels each); the split minimising depth is chosen.
  * - every slot a polynomial sees lies in its domain: where the input's layout leaves slots at 0 (clean masked layouts,
  *   padding) and 0 is outside the domain (the softmax normalisers' inverses), a plaintext adds an in-domain value
- *   (the domain's upper end) on exactly those slots first (no level). Outside its domain a Chebyshev series
+ *   (the domain's midpoint) on exactly those slots first (no level). Outside its domain a Chebyshev series
  *   extrapolates wildly and Newton doubles a zero slot's guess every step (y ← y·(2 − 0·y)): at 512 positions that
  *   reached 29,504 where the proven bound 2/a was 4,096 (issue #13). `sim` checks every input slot (HEC5114).
  * - inv_sqrt (RMSNorm, f(x) = (s·x + ε)^-1/2): Chebyshev initial guess then Newton y ← y·(1.5 − (z/2)·y²),
@@ -103,7 +103,7 @@ function planNewton(
 
 /**
  * Move the zero slots of `x`'s layout into the domain [a, b] when 0 lies outside it: x + fill, where the plaintext
- * holds b on the zero slots and 0 on the tensor's own slots. Junk layouts carry no such promise and are left alone
+ * holds (a + b)/2 on the zero slots and 0 on the tensor's own slots. Junk layouts carry no such promise and are left alone
  * (their approximations must have 0 — masked junk — inside the domain, which `sim` checks).
  */
 function fillZeroSlots(b: IrBuilder, x: Value, domain: [number, number]): Value {
@@ -113,7 +113,7 @@ function fillZeroSlots(b: IrBuilder, x: Value, domain: [number, number]): Value 
   for (let i = 0; i < b.slots && !zero; i++) zero = slotOf(l, i) === -1;
   if (!zero) return x;
   const { kind, fields } = layoutFields(l);
-  const fill = b.encode({ kind: 'zero_slot_fill', layout: kind, fields, value: domain[1] }, l);
+  const fill = b.encode({ kind: 'zero_slot_fill', layout: kind, fields, value: (domain[0] + domain[1]) / 2 }, l);
   return b.one('ckks.add_plain', [x, fill], {}, l);
 }
 

@@ -63,13 +63,18 @@ export class DecodeSession {
     return session;
   }
 
-  /** Empty the KV cache (the client encrypts zeros at each state's level) and continue at `position`. */
-  reset(position = 0): void {
+  /**
+   * Empty the KV cache (the client encrypts zeros at each state's level) and continue at `position`. `cache`, when
+   * given, supplies a state's slot values instead of zeros (the client encrypts a cache it computed elsewhere, e.g.
+   * tests that start at a late position with onnxruntime's keys and values instead of running every earlier step).
+   */
+  reset(position = 0, cache?: (state: string) => Float64Array | undefined): void {
     for (const ct of this.states.values()) this.server.free(ct);
     this.states.clear();
     for (const a of this.plan.func.args) {
       if (a.attrs.role !== 'state') continue;
-      const bytes = this.client.encrypt({ re: new Float64Array(this.plan.params.slots) }, a.value.type.level!);
+      const values = cache?.(a.attrs.state as string) ?? new Float64Array(this.plan.params.slots);
+      const bytes = this.client.encrypt({ re: values }, a.value.type.level!);
       this.states.set(a.attrs.state as string, this.server.deserialize(bytes));
     }
     this.position = position;

@@ -11,6 +11,8 @@ export interface OrtDecoder {
   /** Feed one token at the next position; returns its logits. */
   step(token: number): Promise<Float32Array>;
   readonly past: number;
+  /** The KV cache after the last step: present.{layer}.key|value as [kvHeads, past, headDim] row-major data. */
+  cache(): Map<string, Float32Array>;
   release(): Promise<void>;
 }
 
@@ -30,6 +32,11 @@ export async function openOrtDecoder(source: string | Uint8Array): Promise<OrtDe
   return {
     get past() {
       return past;
+    },
+    cache() {
+      const out = new Map<string, Float32Array>();
+      for (const [k, v] of cache) out.set(k.replace('past_key_values.', 'present.'), v.data as Float32Array);
+      return out;
     },
     async step(token: number): Promise<Float32Array> {
       const feeds: Record<string, ort.Tensor> = {
