@@ -20,6 +20,7 @@ import { validatePlanPass } from '../passes/validate-plan.ts';
 import { bootstrapRotations } from '../runtime/bootstrap/index.ts';
 import { paramsToAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
+import { proveRanges } from './calibrate-bounds.ts';
 import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
 import { lowerDecodeStep, decodeGeometry } from './lower/decode-step.ts';
 import type { ModelRanges } from './lower/ranges.ts';
@@ -100,11 +101,12 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   const geo = decodeGeometry(model, params.slots, opts.maxContext);
   const graphOnly = model.source.graphOnly;
   progress('calibrate', graphOnly ? 'graph-only model: default ranges' : 'running the model in float64');
+  // Scores and SiLU inputs get bounds that hold for every input (calibrate-bounds.ts); the rest is calibrated.
   const ranges = graphOnly
     ? defaultRanges(model, opts.maxContext)
-    : calibrateRanges(model, {
+    : proveRanges(model, calibrateRanges(model, {
         maxContext: opts.maxContext,
-        sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) });
+        sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) }));
 
   progress('lower', `${model.config.numLayers} layers, slots ${params.slots}`);
   const lowered = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges });

@@ -4,7 +4,9 @@
  * plan runs from `start` on. The plan then sees a full, real cache — its own earlier steps are what the cache would
  * otherwise hold, and those are checked position by position by the short-context e2e tests.
  */
-import { pack } from '../../ir/layout.ts';
+import { readFileSync } from 'node:fs';
+import { packCacheStates } from '../../compiler/calibrate-cache.ts';
+import { argmax } from '../../compiler/model-eval.ts';
 import { isAttrDict } from '../../ir/types.ts';
 import { loadLlamaSync } from '../../compiler/onnx/frontend.ts';
 import { weightStore } from '../../compiler/weights.ts';
@@ -16,26 +18,16 @@ import { openOrtDecoder, type OrtDecoder } from './ort.ts';
 
 /** Slot values of every cache state (`kv.l{layer}.{k|v}.c{ct}`) holding onnxruntime's cache of `past` tokens. */
 export function planCacheFromOrt(plan: Plan, ortCache: Map<string, Float32Array>, past: number): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  for (const a of plan.func.args) {
-    if (a.attrs.role !== 'state') continue;
-    const name = a.attrs.state as string;
-    const m = /^kv\.l(\d+)\.([kv])\.c\d+$/.exec(name);
-    const l = a.value.type.layout;
-    if (m === null || l.kind !== 'tokens') throw new Error(`unexpected cache state ${name}`);
-    const data = ortCache.get(`present.${m[1]}.${m[2] === 'k' ? 'key' : 'value'}`);
-    if (data === undefined) throw new Error(`onnxruntime has no cache for ${name}`);
-    // present is [1, kvHeads, past, headDim]; the plan's token t holds feature h·headDim + j at (t − base)·width + …
-    if (data.length !== past * l.width) throw new Error(`cache of ${data.length} values is not ${past} tokens × ${l.width}`);
-    const kvHeads = kvHeadsOf(plan);
-    const d = l.width / kvHeads;
-    const flat = new Float64Array(l.capacity * l.width);
-    for (let t = l.base; t < Math.min(past, l.base + l.capacity); t++) {
-      for (let h = 0; h < kvHeads; h++) for (let j = 0; j < d; j++) flat[(t - l.base) * l.width + h * d + j] = data[(h * past + t) * d + j]!;
-    }
-    out.set(name, pack(l, flat, plan.params.slots));
-  }
-  return out;
+  const kvHeads = kvHeadsOf(plan);
+  return packCacheStates(plan.func, plan.params.slots, past, (layer, which, t) => {
+    // present.{layer}.key|value is [1, kvHeads, past, headDim]; the plan wants feature h·headDim + j of token t.
+    const data = ortCache.get(`present.${layer}.${which === 'k' ? 'key' : 'value'}`);
+    if (data === undefined) throw new Error(`onnxruntime has no cache for layer ${layer}`);
+    const d = data.length / past / kvHeads;
+    const f = new Float64Array(kvHeads * d);
+    for (let h = 0; h < kvHeads; h++) for (let j = 0; j < d; j++) f[h * d + j] = data[(h * past + t) * d + j]!;
+    return f;
+  });
 }
 
 function kvHeadsOf(plan: Plan): number {
@@ -79,4 +71,32 @@ export async function teacherForceWindows(plan: Plan, modelPath: string, tokens:
     await dec.release();
   }
   return { hec, ort, stats };
+}
+
+/** A token sequence of `length`: the model's reference prompt and tokens, then llama-recall's passkey documents. */
+export function longTokens(referenceJson: string, length: number): number[] {
+  const ref = JSON.parse(readFileSync(referenceJson, 'utf8')) as { prompt_bytes: number[]; greedy_tokens: number[] };
+  const docs = (JSON.parse(readFileSync('models/llama-recall.passkey.json', 'utf8')) as { documents: { prompt_bytes: number[] }[] }).documents;
+  const out = [...ref.prompt_bytes, ...ref.greedy_tokens];
+  for (let i = 0; out.length < length; i++) out.push(...docs[i % docs.length]!.prompt_bytes);
+  return out.slice(0, length);
+}
+
+/** Positions 0, 254–256, 510–512 and the last (contexts 1, 255–257, 511–513 and the maximum) that fit `maxContext`. */
+export function boundaryWindows(maxContext: number): [number, number][] {
+  const w: [number, number][] = [[0, 1], [254, 257], [510, 513], [maxContext - 1, maxContext]];
+  return w.map(([a, b]): [number, number] => [a, Math.min(b, maxContext)]).filter(([a, b], i, all) => a < b && (i === 0 || a >= all[i - 1]![1]));
+}
+
+/** Per position: |hec − ort| and whether the top-1 tokens agree. */
+export function compareWindows(windows: [number, number][], r: WindowResult): { positions: number[]; worst: number; flips: string[] } {
+  const positions = windows.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => a + i));
+  let worst = 0;
+  const flips: string[] = [];
+  r.hec.forEach((h, i) => {
+    const o = r.ort[i]!;
+    for (let j = 0; j < o.length; j++) worst = Math.max(worst, Math.abs(h[j]! - o[j]!));
+    if (argmax(h) !== argmax(o)) flips.push(`position ${positions[i]}: hec ${argmax(h)} vs ort ${argmax(o)}`);
+  });
+  return { positions, worst, flips };
 }

@@ -162,17 +162,20 @@ export function normRotation(k: number, slots: number): number {
 export const POLY_DOMAIN_SLACK = 1e-9;
 
 /**
- * The worst slot of a polynomial's input relative to its domain [lo, hi]: ratio = |x − mid| / half-width (≤ 1 inside),
- * with the slot index.
+ * The worst slot of a polynomial's input relative to its domain [lo, hi], with the slot index; ≤ 1 inside. On a
+ * positive domain (the inverses) the ratio is multiplicative, max(lo/x, x/hi), since their inputs span decades;
+ * elsewhere it is |x − mid| / half-width.
  */
 export function polyDomainRatio(re: Float64Array, domain: readonly [number, number]): { ratio: number; at: number } {
   const [lo, hi] = domain;
   const mid = (lo + hi) / 2;
   const half = (hi - lo) / 2;
+  const positive = lo > 0;
   let ratio = 0;
   let at = -1;
   for (let i = 0; i < re.length; i++) {
-    const r = Math.abs(re[i]! - mid) / half;
+    const x = re[i]!;
+    const r = positive ? (x > 0 ? Math.max(lo / x, x / hi) : Infinity) : Math.abs(x - mid) / half;
     if (r > ratio || Number.isNaN(r)) {
       ratio = r;
       at = i;

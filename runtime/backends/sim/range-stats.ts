@@ -1,7 +1,8 @@
 /**
  * @fileoverview How close a run came to the plan's ranges: `sim` reports every bootstrap input and every polynomial
  * input here (when a recorder is given, `createSimBackend({ rangeStats })`), as a ratio to its bound — |x|/range for
- * a bootstrap, |x − mid|/half-width for a Chebyshev domain (1 = at the edge; above 1 `sim` has already failed).
+ * a bootstrap; for a Chebyshev domain max(lo/x, x/hi) on positive domains, else |x − mid|/half-width (1 = at the edge;
+ * above 1 `sim` has already failed, beyond float64 rounding).
  * Tests print the maxima, so the headroom a plan leaves is measured, not guessed (issue #13).
  */
 export interface RangeMax {
