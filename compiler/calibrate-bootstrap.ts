@@ -77,7 +77,10 @@ export async function calibrateBootstrapRanges(
   const long = longSequence(seqs, maxContext);
   const runs = contextRuns(maxContext, packing.tokens_per_cache_ciphertext, packing.cache_ciphertexts_per_layer, seq, long, Math.min(4, Math.max(1, Math.floor(tokens / 4))));
   const ref = createState(model);
-  for (let p = 0; p < Math.max(0, ...runs.map((r) => r.start)); p++) decodeStep(model, ref, long[p]!, p);
+  for (let p = 0; p < Math.max(0, ...runs.map((r) => r.start)); p++) {
+    decodeStep(model, ref, long[p]!, p);
+    if (p % 32 === 31) await new Promise((r) => setImmediate(r));
+  }
   const cacheAt = (start: number) => packCacheStates(func, params.slots, start, (layer, which, t) => (which === 'k' ? ref.keys : ref.values)[layer]![t]!);
   const total = runs.reduce((a, r) => a + r.tokens.length, 0);
   let done = 0;

@@ -78,7 +78,8 @@ export function longSequence(seqs: number[][], length: number): number[] {
   return out;
 }
 
-export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): ModelRanges {
+/** Async only to yield to the event loop now and then: a run over a long context is seconds of float64 work. */
+export async function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Promise<ModelRanges> {
   const L = model.config.numLayers;
   const attnMs = Array.from({ length: L }, () => new Acc());
   const mlpMs = Array.from({ length: L }, () => new Acc());
@@ -121,6 +122,7 @@ export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Mo
     while (pos < total) {
       const logits = decodeStep(model, state, next, pos, observer);
       pos++;
+      if (pos % 32 === 0) await new Promise((r) => setImmediate(r));
       next = pos < seq.length ? seq[pos]! : argmax(logits);
     }
     done++;

@@ -104,7 +104,7 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   // Scores and SiLU inputs get bounds that hold for every input (calibrate-bounds.ts); the rest is calibrated.
   const ranges = graphOnly
     ? defaultRanges(model, opts.maxContext)
-    : proveRanges(model, calibrateRanges(model, {
+    : proveRanges(model, await calibrateRanges(model, {
         maxContext: opts.maxContext,
         sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) }));
 
