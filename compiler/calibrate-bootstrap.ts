@@ -117,6 +117,8 @@ export async function calibrateBootstrapRanges(
     if (known !== undefined) analytic++;
     const need = known !== undefined ? known : RANGE_MARGIN * m;
     op.attrs.range = Math.pow(2, Math.ceil(Math.log2(Math.max(need, MIN_RANGE))));
+    // Which bootstraps a prompt could push out of range (calibrated) and which no input can (proven).
+    op.attrs.range_source = known !== undefined ? 'proven' : 'calibrated';
   }
   return { analytic_bounds: analytic, tokens: seq.length, context_runs: runs.map((r) => `${r.start}+${r.tokens.length}${r.cache === 'zeros' ? ' (zero cache)' : ''}`).join(', '), bootstraps: boots.length, largest_input: worst, rule: `range = 2^ceil(log2(max(analytic bound, else ${RANGE_MARGIN} * calibrated max |input|; at least ${MIN_RANGE})))` };
 }

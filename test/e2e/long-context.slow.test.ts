@@ -18,7 +18,7 @@ async function checkModel(model: string, reference: string, maxContext: number, 
   const windows = [...boundaryWindows(maxContext), ...extra].sort((a, b) => a[0] - b[0]);
   const r = await teacherForceWindows(plan, model, longTokens(reference, maxContext), windows);
   const { positions, worst, flips } = compareWindows(windows, r);
-  console.log(`${model} @${maxContext}: positions ${positions.join(',')}: max |logit − ort| ${worst.toExponential(3)}, flips ${flips.length}; headroom: bootstrap ${r.stats.bootstrap.ratio.toFixed(4)} of range ${r.stats.bootstrap.bound}, poly ${r.stats.poly.ratio.toFixed(4)} of domain ${r.stats.poly.bound}; bootstrap ranges ${JSON.stringify(plan.module.attrs.bootstrap_ranges)}`);
+  console.log(`${model} @${maxContext}: positions ${positions.join(',')}: max |logit − ort| ${worst.toExponential(3)}, flips ${flips.length}; headroom: bootstrap ${r.stats.bootstrap.ratio.toFixed(4)} of range ${r.stats.bootstrap.bound}, poly ${r.stats.poly.ratio.toFixed(4)} of domain ${r.stats.poly.bound}; by class ${JSON.stringify(r.headroom)}; bootstrap ranges ${JSON.stringify(plan.module.attrs.bootstrap_ranges)}`);
   expect(worst).toBeLessThan(LOGIT_TOL);
   expect(flips).toEqual([]);
   expect(r.stats.bootstrap.ratio).toBeLessThanOrEqual(1);

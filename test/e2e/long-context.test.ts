@@ -20,7 +20,7 @@ describe('long contexts on sim vs onnxruntime (issue #13)', () => {
     const windows = boundaryWindows(maxContext);
     const r = await teacherForceWindows(plan, 'models/llama-mqa.decode.onnx', longTokens('models/llama-mqa.reference.json', maxContext), windows);
     const { positions, worst, flips } = compareWindows(windows, r);
-    console.log(`llama-mqa @${maxContext}: positions ${positions.join(',')}: max |logit − ort| ${worst.toExponential(3)}, flips ${flips.length}; headroom: bootstrap ${r.stats.bootstrap.ratio.toFixed(4)} of range ${r.stats.bootstrap.bound}, poly ${r.stats.poly.ratio.toFixed(4)} of domain ${r.stats.poly.bound}`);
+    console.log(`llama-mqa @${maxContext}: positions ${positions.join(',')}: max |logit − ort| ${worst.toExponential(3)}, flips ${flips.length}; headroom: bootstrap ${r.stats.bootstrap.ratio.toFixed(4)} of range ${r.stats.bootstrap.bound}, poly ${r.stats.poly.ratio.toFixed(4)} of domain ${r.stats.poly.bound}; by class ${JSON.stringify(r.headroom)}`);
     expect(positions).toEqual([0, 254, 255, 256, 510, 511, 512, 1023]);
     expect(worst).toBeLessThan(LOGIT_TOL);
     expect(flips).toEqual([]);

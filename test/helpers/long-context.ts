@@ -13,6 +13,7 @@ import { weightStore } from '../../compiler/weights.ts';
 import type { Backend } from '../../runtime/backend.ts';
 import { RangeStats, createSimBackend } from '../../runtime/backends/sim/index.ts';
 import type { Plan } from '../../runtime/plan.ts';
+import type { Op } from '../../ir/module.ts';
 import { DecodeSession } from '../../runtime/session.ts';
 import { openOrtDecoder, type OrtDecoder } from './ort.ts';
 
@@ -42,6 +43,19 @@ export interface WindowResult {
   hec: Float64Array[];
   ort: Float32Array[];
   stats: RangeStats;
+  /** The largest ratio to its bound per class: bootstraps and polynomials whose range is proven or calibrated. */
+  headroom: Record<'bootstrap proven' | 'bootstrap calibrated' | 'poly proven' | 'poly calibrated', number>;
+}
+
+/** Polynomial domains by their approximated function (plan header); inv_sqrt's come from calibrated mean squares. */
+function provenDomains(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  const approx = plan.module.attrs.approximations;
+  for (const a of Array.isArray(approx) ? approx : []) {
+    if (!isAttrDict(a) || a.fn === 'inv_sqrt' || !Array.isArray(a.domain)) continue;
+    out.add(JSON.stringify(a.domain));
+  }
+  return out;
 }
 
 /**
@@ -51,7 +65,15 @@ export interface WindowResult {
  */
 export async function teacherForceWindows(plan: Plan, modelPath: string, tokens: number[], windows: [number, number][], stats = new RangeStats()): Promise<WindowResult> {
   const backend: Backend = createSimBackend({ rangeStats: stats });
-  const session = await DecodeSession.create(plan, backend, weightStore(loadLlamaSync(modelPath)));
+  const headroom: WindowResult['headroom'] = { 'bootstrap proven': 0, 'bootstrap calibrated': 0, 'poly proven': 0, 'poly calibrated': 0 };
+  const proven = provenDomains(plan);
+  const onOp = (_i: number, op: Op) => {
+    let key: keyof WindowResult['headroom'] | null = null;
+    if (op.name === 'ckks.bootstrap') key = op.attrs.range_source === 'proven' ? 'bootstrap proven' : 'bootstrap calibrated';
+    if (op.name === 'ckks.poly') key = proven.has(JSON.stringify(op.attrs.domain)) ? 'poly proven' : 'poly calibrated';
+    if (key !== null) headroom[key] = Math.max(headroom[key], stats.last);
+  };
+  const session = await DecodeSession.create(plan, backend, weightStore(loadLlamaSync(modelPath)), { onOp });
   const dec: OrtDecoder = await openOrtDecoder(modelPath);
   const hec: Float64Array[] = [];
   const ort: Float32Array[] = [];
@@ -70,7 +92,7 @@ export async function teacherForceWindows(plan: Plan, modelPath: string, tokens:
     session.dispose();
     await dec.release();
   }
-  return { hec, ort, stats };
+  return { hec, ort, stats, headroom };
 }
 
 /** A token sequence of `length`: the model's reference prompt and tokens, then llama-recall's passkey documents. */
