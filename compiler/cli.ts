@@ -8,9 +8,10 @@ import { commandHelp, parseArgs, type CommandSpec } from './args.ts';
 import { compileCommand } from './commands/compile.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { backendsCommand, benchCommand, passesCommand } from './commands/misc.ts';
+import { optCommand } from './commands/opt.ts';
 import { runCommand } from './commands/run.ts';
 
-const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, passesCommand, backendsCommand, benchCommand];
+const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, passesCommand, optCommand, backendsCommand, benchCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

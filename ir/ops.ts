@@ -245,7 +245,7 @@ const OPS: OpInfo[] = [
       needRescaled(op, a);
       const range = op.attrs.range;
       if (typeof range !== 'number' || !(range > 0)) fail(op, "missing positive 'range'");
-      if (ctx.bootstrapOutputLevel < 0) fail(op, 'parameters cannot bootstrap', 'pick a preset with bootstrapping (e.g. N16_BOOT)');
+      if (ctx.bootstrapOutputLevel < 0) fail(op, 'parameters cannot bootstrap', 'pick a preset with bootstrapping (e.g. N16_BOOT_DENSE)');
       return [ctType(resultLayout(op, a), ctx.bootstrapOutputLevel, 1)];
     },
   },

@@ -13,7 +13,7 @@
  * native backends receive the prime list rather than regenerating it.
  */
 import { HecError } from './diagnostics.ts';
-import { isSecure, maxLogQP } from './security.ts';
+import { ENGINE_ERROR_STD_DEV, judgeParams } from './security.ts';
 
 export interface CkksParamsLiteral {
   name: string;
@@ -29,8 +29,13 @@ export interface CkksParamsLiteral {
   /** Number of key-switching digits (hybrid key switching). */
   dnum: number;
   scaleBits: number;
-  /** Hamming weight of the ternary secret; 0 = dense (uniform ternary). */
+  /**
+   * Hamming weight of the ternary secret; 0 = dense (uniform ternary). Security is judged per distribution
+   * (ir/security.ts): dense against the HE standard, a sparse weight only where a published estimate covers it.
+   */
   secretHammingWeight: number;
+  /** Standard deviation of the RLWE error; default the engines' σ = √(21/2) ≈ 3.24 (ir/security.ts). */
+  errorStdDev?: number;
   /** Levels a bootstrap consumes from the top of the chain; 0 when the preset cannot bootstrap. */
   bootstrapLevels: number;
   /**
@@ -50,7 +55,13 @@ export interface CkksParams extends CkksParamsLiteral {
   q: bigint[];
   p: bigint[];
   logQP: number;
+  errorStdDev: number;
   secure: boolean;
+  /**
+   * Why `secure` is what it is: the table rule that makes the parameters 128-bit secure (e.g. "HE-standard dense
+   * ternary, N=2^16, logQP 1681 ≤ 1747"), or the reason they are not.
+   */
+  securityRule: string;
   /** log2 of the canonical scale at each level, index = level. */
   logScale: number[];
   /** Level a bootstrap delivers (L - bootstrapLevels), or -1 when the preset cannot bootstrap. */
@@ -131,22 +142,31 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
   const bad = (why: string, fix: string): never => {
     throw new HecError('HEC6001', `invalid CKKS parameters '${lit.name}': ${why}`, { fix });
   };
-  if (!Number.isInteger(lit.logN) || lit.logN < 3 || lit.logN > 17) bad(`logN=${lit.logN} outside 3..17`, 'pick logN in 3..17');
-  if (lit.scalePrimeBits < 20 || lit.scalePrimeBits > 61) bad(`scalePrimeBits=${lit.scalePrimeBits} outside 20..61`, 'use 20..61-bit primes');
-  if (lit.firstPrimeBits < lit.scaleBits || lit.firstPrimeBits > 61) {
+  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+  if (!isInt(lit.logN) || lit.logN < 3 || lit.logN > 17) bad(`logN=${lit.logN} outside 3..17`, 'pick logN in 3..17');
+  const N = 2 ** lit.logN;
+  if (!isInt(lit.scalePrimeBits) || lit.scalePrimeBits < 20 || lit.scalePrimeBits > 61) bad(`scalePrimeBits=${lit.scalePrimeBits} outside 20..61`, 'use 20..61-bit primes');
+  if (!isInt(lit.scaleBits) || !isInt(lit.firstPrimeBits) || lit.firstPrimeBits < lit.scaleBits || lit.firstPrimeBits > 61) {
     bad(`firstPrimeBits=${lit.firstPrimeBits} must lie in [scaleBits=${lit.scaleBits}, 61]`, 'q_0 must hold the message above the scale');
   }
-  if (lit.levels < 0) bad(`levels=${lit.levels} < 0`, 'use at least 0 levels');
-  if (lit.dnum < 1 || lit.dnum > lit.levels + 1) bad(`dnum=${lit.dnum} outside 1..${lit.levels + 1}`, 'dnum counts key-switching digits over the Q primes');
-  if (lit.bootstrapLevels > lit.levels) bad(`bootstrapLevels=${lit.bootstrapLevels} > levels=${lit.levels}`, 'a bootstrap cannot use more levels than exist');
+  if (!isInt(lit.levels) || lit.levels < 0) bad(`levels=${lit.levels} is not a count ≥ 0`, 'use at least 0 levels');
+  if (!Array.isArray(lit.specialPrimeBits) || lit.specialPrimeBits.some((b) => !isInt(b) || b < 20 || b > 61)) {
+    bad(`specialPrimeBits=${JSON.stringify(lit.specialPrimeBits)} must be a list of 20..61-bit sizes`, 'use 20..61-bit special primes');
+  }
+  if (!isInt(lit.dnum) || lit.dnum < 1 || lit.dnum > lit.levels + 1) bad(`dnum=${lit.dnum} outside 1..${lit.levels + 1}`, 'dnum counts key-switching digits over the Q primes');
+  if (!isInt(lit.bootstrapLevels) || lit.bootstrapLevels < 0 || lit.bootstrapLevels > lit.levels) {
+    bad(`bootstrapLevels=${lit.bootstrapLevels} outside 0..levels=${lit.levels}`, 'a bootstrap cannot use more levels than exist');
+  }
+  const h = lit.secretHammingWeight;
+  if (!isInt(h) || h < 0 || h > N) bad(`secretHammingWeight=${h} outside 0..${N}`, 'use 0 (dense ternary secret) or a published sparse weight');
+  const sigma = lit.errorStdDev ?? ENGINE_ERROR_STD_DEV;
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) bad(`errorStdDev=${sigma} is not a positive number`, `omit it (the engines use σ=${ENGINE_ERROR_STD_DEV.toFixed(2)})`);
   const hs = lit.bootstrapSparseWeight ?? 0;
   if (hs !== 0) {
-    const N = 2 ** lit.logN;
     if (!Number.isInteger(hs) || hs < 0 || hs > N) bad(`bootstrapSparseWeight=${hs} outside 0..${N}`, 'use a small Hamming weight such as 32, or 0 for no encapsulation');
     if (lit.bootstrapLevels <= 0) bad('bootstrapSparseWeight is set but the parameters cannot bootstrap', 'set bootstrapLevels or drop bootstrapSparseWeight');
     if (lit.specialPrimeBits.length === 0) bad('sparse-secret encapsulation needs special primes (its keys switch modulo q_0·P)', 'add special primes');
-    const h = lit.secretHammingWeight > 0 ? lit.secretHammingWeight : N;
-    if (hs >= h) bad(`bootstrapSparseWeight=${hs} is not below the secret's Hamming weight ${lit.secretHammingWeight || 'N (dense)'}`, 'encapsulation only helps with a sparser ephemeral secret');
+    if (hs >= (h > 0 ? h : N)) bad(`bootstrapSparseWeight=${hs} is not below the secret's Hamming weight ${lit.secretHammingWeight || 'N (dense)'}`, 'encapsulation only helps with a sparser ephemeral secret');
   }
 
   // Scale primes top-down: q_ℓ is the prime nearest Δ_ℓ²/2^scaleBits, so Δ_{ℓ-1} = Δ_ℓ²/q_ℓ lands back within the
@@ -185,20 +205,26 @@ export function makeParams(lit: CkksParamsLiteral): CkksParams {
     logScale[l - 1] = Math.log2(delta);
   }
 
-  const secure = !lit.insecure && isSecure(lit.logN, logQP);
-  if (!lit.insecure && !secure) {
-    bad(
-      `log2(QP)=${logQP.toFixed(1)} exceeds the 128-bit bound ${maxLogQP(lit.logN) ?? '?'} for N=2^${lit.logN}`,
-      'use fewer or smaller primes, a larger N, or a TEST_INSECURE_* preset in tests',
-    );
+  // The key to the ephemeral sparse secret lives modulo q_0·p_0 (runtime/native/src/ckks/ckks.h KEY_TO_SPARSE).
+  const p0 = p[0];
+  const encapsulationLogQ = hs > 0 && p0 !== undefined ? log2Big(q0) + log2Big(p0) : 0;
+  const verdict = judgeParams({ logN: lit.logN, logQP, secretHammingWeight: h, errorStdDev: sigma, bootstrapSparseWeight: hs, encapsulationLogQ });
+  if (!lit.insecure && !verdict.secure) {
+    throw new HecError('HEC6005', `CKKS parameters '${lit.name}' are not 128-bit secure: ${verdict.why}`, {
+      fix: 'use a dense secret (secretHammingWeight 0), a published sparse weight within its bound, fewer or smaller primes, or a TEST_INSECURE_* preset in tests',
+    });
   }
+  const secure = !lit.insecure && verdict.secure;
+  const securityRule = lit.insecure ? `flagged insecure (tests only)${verdict.secure ? '' : `: ${verdict.why}`}` : verdict.secure ? verdict.rule : verdict.why;
   return {
     ...lit,
     slots: 1 << (lit.logN - 1),
     q,
     p,
     logQP,
+    errorStdDev: sigma,
     secure,
+    securityRule,
     logScale,
     bootstrapOutputLevel: lit.bootstrapLevels > 0 ? lit.levels - lit.bootstrapLevels : -1,
   };

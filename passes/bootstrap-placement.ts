@@ -183,25 +183,31 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
   }
   if (lb < 0 && p.count.bootstraps > 0) {
     throw new HecError('HEC4202', `the step needs ${p.count.bootstraps} bootstraps but parameters '${params.name}' cannot bootstrap`, {
-      fix: 'use a bootstrapping preset such as N16_BOOT, or a shallower model',
+      fix: 'use a bootstrapping preset such as N16_BOOT_DENSE, or a shallower model',
     });
   }
   func.ops = p.out;
   return { outgoing, bootstraps: p.count.bootstraps, drops: p.count.drops };
 }
 
-export const bootstrapPlacementPass: Pass = {
+/** What placement did in one function (the plan header's `placement` entry). */
+export type FuncPlacement = { bootstraps: number; level_drops: number; state_outgoing_levels: Record<string, number> };
+/** Placement per function name. */
+export type PlacementSummary = Record<string, FuncPlacement>;
+
+export const bootstrapPlacementPass: Pass<PlacementSummary> = {
   name: 'bootstrap-placement',
   summary: 'assign levels; insert level drops, per-level plaintext encodes and bootstraps where levels run out',
   description:
     'requires: poly-approx has run. ensures: every value has a level ≥ 0, binary ops have equal levels, state ' +
     'outputs leave at their entry level. Greedy: bootstrap an operand when an op needs more levels than it has.',
-  run(module: Module, ctx: PassContext) {
-    const summary: Record<string, unknown> = {};
+  options: [],
+  run(module: Module, ctx: PassContext): PlacementSummary {
+    const summary: PlacementSummary = {};
     for (const f of module.funcs) {
       const r = placeFunc(f, ctx);
       summary[f.name] = { bootstraps: r.bootstraps, level_drops: r.drops, state_outgoing_levels: Object.fromEntries(r.outgoing) };
     }
-    ctx.notes.placement = summary;
+    return summary;
   },
 };

@@ -13,6 +13,7 @@ export const collectKeysPass: Pass = {
   name: 'collect-keys',
   summary: 'list the rotation, relinearisation, conjugation and bootstrap keys the plan needs; count ops per step',
   description: 'requires: nothing. ensures: module attributes `keys` and `op_counts` describe the plan exactly.',
+  options: [],
   run(module: Module, ctx: PassContext) {
     const rotations = new Set<number>();
     let relin = false;

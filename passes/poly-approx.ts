@@ -4,7 +4,7 @@
  * requires: `ckks.nonlinear` ops with `fn` and `domain` (from calibration); levels not yet assigned.
  * ensures: no `ckks.nonlinear` remains; each function is a `ckks.poly` (Chebyshev series) possibly followed by
  * Newton steps written as plain ckks ops. The choice made for each op (degree, iterations, measured worst error on
- * its domain) is recorded in `ctx.notes.approximations` and so in the plan header.
+ * its domain) is the pass's result (`ApproximationRecord[]`), which the plan header lists.
  *
  * - exp (of pre_scale·x + pre_shift), silu: Chebyshev interpolation, the lowest degree 2^k − 1 meeting the
  *   relative tolerance on the domain.
@@ -26,7 +26,7 @@ import type { AttrDict } from '../ir/types.ts';
 import { fitToTolerance, type ChebyshevSeries } from './approx/chebyshev.ts';
 import { IrBuilder } from './kernels/builder.ts';
 import { levelReserve } from './bootstrap-placement.ts';
-import type { Pass, PassContext } from './pass.ts';
+import { numberOption, type Pass, type PassContext, type PassOptionValues } from './pass.ts';
 
 /**
  * Relative tolerances. exp feeds the softmax's repeated squaring (k squarings multiply its relative error by 2^k),
@@ -37,12 +37,12 @@ const SILU_REL_TOL = 1e-5;
 const INV_REL_TOL = 1e-6;
 const MAX_DEGREE_CAP = 127;
 
-/** The largest degree 2^k − 1 whose depth fits between two bootstraps (one polynomial never straddles one). */
-function maxDegreeFor(ctx: PassContext): number {
+/** The largest degree 2^k − 1 ≤ cap whose depth fits between two bootstraps (one polynomial never straddles one). */
+function maxDegreeFor(ctx: PassContext, cap: number): number {
   const lb = ctx.params.bootstrapOutputLevel;
   const budget = (lb >= 0 ? lb : ctx.params.levels) - levelReserve(ctx.params);
   let d = 1;
-  while (2 * d + 1 <= MAX_DEGREE_CAP && polyDepth(2 * d + 1) <= budget) d = 2 * d + 1;
+  while (2 * d + 1 <= cap && polyDepth(2 * d + 1) <= budget) d = 2 * d + 1;
   return d;
 }
 
@@ -205,16 +205,17 @@ function runOnFunc(func: Func, slots: number, records: ApproximationRecord[], ma
   }
 }
 
-export const polyApproxPass: Pass = {
+export const polyApproxPass: Pass<ApproximationRecord[]> = {
   name: 'poly-approx',
   summary: 'replace ckks.nonlinear (exp, silu, inv, inv_sqrt) by Chebyshev polynomials and Newton steps',
   description:
     'requires: ckks.nonlinear ops with calibrated domains. ensures: only ckks.poly and plain ckks arithmetic; the ' +
-    'degree, Newton steps, depth and measured worst error of each approximation are recorded for the plan header.',
-  run(module: Module, ctx: PassContext) {
+    'degree, Newton steps, depth and measured worst error of each approximation are the result (plan header).',
+  options: [{ name: 'degree-cap', type: 'number', default: MAX_DEGREE_CAP, help: 'highest polynomial degree tried (2^k − 1)' }],
+  run(module: Module, ctx: PassContext, options: PassOptionValues): ApproximationRecord[] {
     const records: ApproximationRecord[] = [];
-    const maxDegree = maxDegreeFor(ctx);
+    const maxDegree = maxDegreeFor(ctx, numberOption(options, 'degree-cap'));
     for (const f of module.funcs) runOnFunc(f, ctx.params.slots, records, maxDegree);
-    ctx.notes.approximations = records;
+    return records;
   },
 };

@@ -1,28 +1,26 @@
 /**
- * @fileoverview The explicit list of passes. A duplicate name is an error; `hec passes` prints this list.
+ * @fileoverview The explicit list of IR passes. A duplicate name is an error; `hec passes` and `hec opt` read this
+ * list (with the compiler's own passes, compiler/pipeline.ts).
  */
 import { bootstrapPlacementPass } from './bootstrap-placement.ts';
+import { cacheLevelsPass } from './cache-levels.ts';
 import { collectKeysPass } from './collect-keys.ts';
 import type { Pass } from './pass.ts';
 import { polyApproxPass } from './poly-approx.ts';
 import { validatePlanPass } from './validate-plan.ts';
 
-export const ALL_PASSES: readonly Pass[] = [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass];
+export const ALL_PASSES: readonly Pass<unknown>[] = checkUnique([polyApproxPass, bootstrapPlacementPass, cacheLevelsPass, collectKeysPass, validatePlanPass]);
 
-const BY_NAME: ReadonlyMap<string, Pass> = (() => {
-  const m = new Map<string, Pass>();
-  for (const p of ALL_PASSES) {
-    if (m.has(p.name)) throw new Error(`internal error: duplicate pass name ${p.name}`);
-    m.set(p.name, p);
+/** Throw on a duplicate pass name (registries are explicit lists; an override is never silent). */
+export function checkUnique<P extends { name: string }>(passes: P[]): P[] {
+  const seen = new Set<string>();
+  for (const p of passes) {
+    if (seen.has(p.name)) throw new Error(`internal error: duplicate pass name ${p.name}`);
+    seen.add(p.name);
   }
-  return m;
-})();
-
-export function passByName(name: string): Pass | undefined {
-  return BY_NAME.get(name);
+  return passes;
 }
 
-/** The decode pipeline after lowering: approximate, place levels and bootstraps, list keys, validate. */
-export function decodePipeline(): Pass[] {
-  return [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass];
+export function passByName(name: string): Pass<unknown> | undefined {
+  return ALL_PASSES.find((p) => p.name === name);
 }

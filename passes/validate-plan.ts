@@ -14,6 +14,7 @@ export const validatePlanPass: Pass = {
   name: 'validate-plan',
   summary: 'verify levels, scales, layouts and that every key the plan uses is listed',
   description: 'requires: bootstrap-placement, collect-keys. ensures: the plan verifies with all levels assigned.',
+  options: [],
   run(module: Module, ctx: PassContext) {
     assertValid(module, { bootstrapOutputLevel: ctx.params.bootstrapOutputLevel, requireLevels: true });
     const keys = module.attrs.keys;

@@ -47,7 +47,7 @@ export interface KeyRequest {
 /**
  * Serialized evaluation keys (public key material only), as a sequence of parts: part 0 describes the key set (its
  * random id and which keys follow), every further part is one switching key with its own header (key-set id, index,
- * count, checksum). A part is at most one switching key (≈ 80 MB seeded at N16_BOOT), far below the 4 GiB limit of
+ * count, checksum). A part is at most one switching key (≈ 80 MB seeded at N16_BOOT_DENSE), far below the 4 GiB limit of
  * one Uint8Array, and the whole set (≈ 6 GB for a bootstrap) never has to exist in one place:
  * - the client produces parts lazily: each is generated when the consumer asks for it and can be dropped after use;
  * - the server consumes them one at a time (`Backend.createServer` iterates `parts()` once);
@@ -132,6 +132,8 @@ export interface BackendCapabilities {
 
 export interface Backend {
   readonly name: string;
+  /** True when ciphertexts are real CKKS encryptions (cpu, seal); sim computes on plain slot vectors. */
+  readonly encrypts?: boolean;
   capabilities(params: CkksParams): BackendCapabilities;
   createClient(params: CkksParams): Promise<ClientContext>;
   createServer(params: CkksParams, keys: EvaluationKeys): Promise<ServerContext>;

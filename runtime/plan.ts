@@ -38,6 +38,7 @@ export function paramsToAttr(p: CkksParams): AttrDict {
     dnum: p.dnum,
     scale_bits: p.scaleBits,
     secret_hamming_weight: p.secretHammingWeight,
+    error_std_dev: p.errorStdDev,
     bootstrap_levels: p.bootstrapLevels,
     ...((p.bootstrapSparseWeight ?? 0) > 0 ? { bootstrap_sparse_weight: p.bootstrapSparseWeight! } : {}),
     insecure: p.insecure === true,
@@ -45,6 +46,7 @@ export function paramsToAttr(p: CkksParams): AttrDict {
     p: p.p.map(String),
     log_qp: Math.round(p.logQP * 100) / 100,
     secure: p.secure,
+    security_rule: p.securityRule,
     slots: p.slots,
   };
   return lit;
@@ -66,13 +68,17 @@ export function paramsFromAttr(a: AttrDict): CkksParams {
     dnum: num('dnum'),
     scaleBits: num('scale_bits'),
     secretHammingWeight: num('secret_hamming_weight'),
+    // Absent in plans that predate it: the engines' width. makeParams judges N, log QP, h and σ again on load, so an
+    // edited header (the checksum is not keyed) cannot make a client generate a weak key.
+    ...(a.error_std_dev !== undefined ? { errorStdDev: num('error_std_dev') } : {}),
     bootstrapLevels: num('bootstrap_levels'),
     ...(typeof a.bootstrap_sparse_weight === 'number' ? { bootstrapSparseWeight: a.bootstrap_sparse_weight } : {}),
     insecure: a.insecure === true,
   };
   const params = makeParams(lit);
-  const q = (a.q as string[] | undefined) ?? [];
-  if (q.length !== params.q.length || q.some((x, i) => x !== String(params.q[i]))) {
+  const sameChain = (v: unknown, want: bigint[]): boolean =>
+    Array.isArray(v) && v.length === want.length && v.every((x, i) => x === String(want[i]));
+  if (!sameChain(a.q, params.q) || !sameChain(a.p, params.p)) {
     throw new HecError('HEC5003', 'the plan\'s prime chain differs from the one hec derives from its parameters', {
       fix: 'recompile the plan with this version of hec',
     });

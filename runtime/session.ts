@@ -44,7 +44,7 @@ export class DecodeSession {
    */
   static async create(plan: Plan, backend: Backend, weights: WeightStore | null, opts: SessionOptions = {}, startPosition = 0): Promise<DecodeSession> {
     const client = await backend.createClient(plan.params);
-    // Keys stream from client to server one part (one switching key) at a time: at N16_BOOT they total gigabytes.
+    // Keys stream from client to server one part (one switching key) at a time: at N16_BOOT_DENSE they total gigabytes.
     const keys = await client.evaluationKeys(keyRequestOf(plan));
     let server: ServerContext;
     try {

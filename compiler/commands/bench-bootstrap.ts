@@ -12,19 +12,19 @@
  *
  * Keys take the real client → server path: the client streams its evaluation keys (manifest + one seeded part per
  * switching key, runtime/backend.ts EvaluationKeys) and the server loads them one at a time, so neither side holds
- * all serialized keys. keys_bytes = bytes that crossed (N16_BOOT: 46 rotations + relinearisation + conjugation,
+ * all serialized keys. keys_bytes = bytes that crossed (N16_BOOT_DENSE: 46 rotations + relinearisation + conjugation,
  * ≈ 78.6 MB each, 3.77 GB), keys_loaded_bytes = the server's expanded keys (twice that: `a` regenerated from seeds),
  * keys_ms = generation + transfer + loading, peak_rss_bytes = this process's peak resident memory so far.
  */
 import type { CkksParams } from '../../ir/params.ts';
-import { presetParams } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, presetParams } from '../../ir/presets.ts';
 import { cpuBackend, cpuNotBuiltReason, loadCpuNative, setCpuThreads, type CpuClient, type CpuServer } from '../../runtime/backends/cpu/index.ts';
 import { observeKeyParts } from '../../runtime/key-parts.ts';
 import { bootstrap, bootstrapRotations, releaseCache, type BootstrapVariant } from '../../runtime/bootstrap/index.ts';
 
 export interface BootstrapBenchOptions {
   json?: boolean;
-  /** Presets to run (default N16_BOOT). */
+  /** Presets to run (default DEFAULT_PRESET, N16_BOOT_DENSE). */
   presets?: string[];
   variants?: BootstrapVariant[];
   /** Warm timed runs per configuration (default 3). */
@@ -58,14 +58,14 @@ export interface BootstrapBenchRecord {
 
 /**
  * Bytes of loaded (expanded) switching keys: digits × (b, a) × (Q + P limbs) × N × 8 B each; with encapsulation the
- * key to the sparse secret has one digit over q_0 and P only.
+ * key to the sparse secret has one digit over q_0 and p_0 only (runtime/native/src/ckks/ckks.h KEY_TO_SPARSE).
  */
 function loadedKeyBytes(params: CkksParams, keys: number): number {
   const limbs = params.q.length + params.p.length;
   const alpha = Math.ceil(params.q.length / params.dnum);
   const full = Math.ceil(params.q.length / alpha) * 2 * limbs * 2 ** params.logN * 8;
   if ((params.bootstrapSparseWeight ?? 0) === 0) return keys * full;
-  return (keys - 1) * full + 2 * (1 + params.p.length) * 2 ** params.logN * 8;
+  return (keys - 1) * full + 2 * 2 * 2 ** params.logN * 8;
 }
 
 /** Peak resident set size of this process, in bytes. */
@@ -109,7 +109,7 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
   }
   const threads = setCpuThreads(opts.threads ?? 1);
   const out: BootstrapBenchRecord[] = [];
-  for (const name of opts.presets ?? ['N16_BOOT']) {
+  for (const name of opts.presets ?? [DEFAULT_PRESET]) {
     const params = presetParams(name, { allowInsecure: true });
     const rots = bootstrapRotations(params, 'full');
     let t = performance.now();
@@ -151,7 +151,7 @@ export async function runBootstrapBench(opts: BootstrapBenchOptions = {}): Promi
       }
       server.free(ct);
       // Each variant encodes its own diagonals (CtS and StC differ between them): free them before the next one, so
-      // peak memory is one variant's (N16_BOOT: ≈ 7.5 GB of keys plus a few GB of plaintexts).
+      // peak memory is one variant's (N16_BOOT_DENSE: ≈ 7.5 GB of keys plus a few GB of plaintexts).
       releaseCache(server);
       const rec: BootstrapBenchRecord = {
         preset: name, logN: params.logN, slots: n, variant, ms: Math.round(median(times)), cpu_ms: Math.round(median(cpu)), ms_cold: Math.round(cold),

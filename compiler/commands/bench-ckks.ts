@@ -28,7 +28,7 @@ export interface CkksBenchOptions {
   threads?: number[];
   /** Timed repetitions per op (default: 9 at logN ≤ 15, 5 at 16). */
   runs?: number;
-  /** Extra cpu-only runs at named presets (e.g. N16_BOOT with its 55-bit chain); default none. */
+  /** Extra cpu-only runs at named presets (e.g. N16_BOOT_DENSE with its 55-bit chain); default none. */
   presets?: string[];
   /** Line sink (default console.log). */
   print?: (line: string) => void;

@@ -4,10 +4,13 @@
 import { dirname, relative, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner } from '../../ir/params.ts';
-import { PRESETS } from '../../ir/presets.ts';
+import { DEFAULT_PRESET, PRESETS } from '../../ir/presets.ts';
+import type { Module } from '../../ir/module.ts';
+import { printModule } from '../../ir/text/printer.ts';
 import { writePlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
 import { compileModel, type CompileOptions } from '../driver.ts';
+import { COMPILE_PASSES } from '../pipeline.ts';
 import { stderrProgress } from './progress.ts';
 import { printSummary } from './inspect.ts';
 
@@ -33,13 +36,25 @@ export function compileOptionsFrom(opts: Record<string, unknown>, progress: Comp
 }
 
 export const COMPILE_OPTIONS: CommandSpec['options'] = [
-  { name: 'preset', type: 'string', default: 'N16_BOOT', arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
+  { name: 'preset', type: 'string', default: DEFAULT_PRESET, arg: 'NAME', help: `CKKS parameters: ${Object.keys(PRESETS).join(', ')}` },
   { name: 'max-context', type: 'number', default: 256, arg: 'N', help: 'positions the encrypted KV cache holds (prompt + generated)' },
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
   { name: 'calibration-tokens', type: 'number', default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
   { name: 'layers', type: 'number', arg: 'K', help: 'keep only the first K decoder layers (then final norm + LM head): NOT the full model; for tests and measurements (default: all)' },
   { name: 'allow-insecure', type: 'boolean', help: 'permit TEST_INSECURE_* presets (tests only)' },
 ];
+
+/** An afterPass hook printing the module to stderr after each named pass (checked against the registry first). */
+export function printIrAfter(list: string): (passName: string, module: Module) => void {
+  const names = list.split(',').filter((n) => n !== '');
+  const known = COMPILE_PASSES.map((p) => p.name);
+  for (const n of names) {
+    if (n !== 'all' && !known.includes(n)) throw new HecError('HEC0003', `--print-ir-after: unknown pass '${n}'`, { fix: `passes: ${known.join(', ')}, or all` });
+  }
+  return (passName, module) => {
+    if (names.includes('all') || names.includes(passName)) process.stderr.write(`// ----- IR after ${passName} -----\n${printModule(module)}`);
+  };
+}
 
 export const compileCommand: CommandSpec = {
   name: 'compile',
@@ -49,13 +64,21 @@ export const compileCommand: CommandSpec = {
     'Recognises the decoder in the graph, calibrates the non-linear functions on float64 runs, lowers one decoding\n' +
     'step to the HE IR, approximates, places bootstraps, lists keys and writes a versioned, human-readable plan.\n' +
     'A graph-only model (external weights missing) compiles with default ranges; such a plan cannot be run.',
-  options: [{ name: 'output', alias: 'o', type: 'string', arg: 'FILE', help: 'plan file to write (default: MODEL with .plan)' }, ...COMPILE_OPTIONS, { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' }],
+  options: [
+    { name: 'output', alias: 'o', type: 'string', arg: 'FILE', help: 'plan file to write (default: MODEL with .plan)' },
+    ...COMPILE_OPTIONS,
+    { name: 'verify-each', type: 'boolean', help: 'verify the IR after every pass (names the first pass that breaks it)' },
+    { name: 'print-ir-after', type: 'string', arg: 'PASS', help: "print the IR to stderr after PASS (comma-separated list, or 'all'; see hec passes)" },
+    { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
+  ],
   async run({ positional, opts }) {
     const model = positional[0];
     if (model === undefined) throw new HecError('HEC0001', 'hec compile needs a model file', { fix: `e.g. hec compile ${DEFAULT_MODEL} -o llama-py.plan` });
     const progress = stderrProgress(opts.quiet === true);
     const co = compileOptionsFrom(opts, progress);
     if (typeof opts.calibration === 'string') co.calibrationFile = opts.calibration;
+    co.verifyEach = opts['verify-each'] === true;
+    if (typeof opts['print-ir-after'] === 'string') co.afterPass = printIrAfter(opts['print-ir-after']);
     const out = typeof opts.output === 'string' ? opts.output : model.replace(/\.onnx$/, '') + '.plan';
     const r = await compileModel(model, co);
     if (r.params.insecure) process.stderr.write(`${insecureBanner(r.params)}\n`);

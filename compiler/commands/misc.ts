@@ -2,17 +2,25 @@
  * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap`.
  */
 import { HecError } from '../../ir/diagnostics.ts';
-import { ALL_PASSES } from '../../passes/registry.ts';
+import { COMPILE_PASSES, COMPILE_PIPELINE } from '../pipeline.ts';
 import { listBackends } from '../../runtime/registry.ts';
 import type { CommandSpec } from '../args.ts';
 
 export const passesCommand: CommandSpec = {
   name: 'passes',
-  summary: 'list the compiler passes, in pipeline order, with what each requires and ensures',
+  summary: 'list the compiler passes, in pipeline order, with what each requires and ensures, and their options',
   usage: 'hec passes',
   options: [],
   async run() {
-    for (const p of ALL_PASSES) process.stdout.write(`${p.name}\n  ${p.summary}\n  ${p.description}\n\n`);
+    const inPipeline = new Set(COMPILE_PIPELINE.map((s) => s.pass.name));
+    process.stdout.write(`hec compile runs: ${COMPILE_PIPELINE.map((s) => s.pass.name).join(' → ')}\n\n`);
+    const order = (name: string) => { const i = COMPILE_PIPELINE.findIndex((s) => s.pass.name === name); return i < 0 ? COMPILE_PIPELINE.length : i; };
+    for (const p of [...COMPILE_PASSES].sort((a, b) => order(a.name) - order(b.name))) {
+      const where = inPipeline.has(p.name) ? '' : ' (not in the compile pipeline; hec opt --passes runs it)';
+      process.stdout.write(`${p.name}${where}\n  ${p.summary}\n  ${p.description}\n`);
+      for (const o of p.options) process.stdout.write(`  option ${o.name}=${o.type.toUpperCase()} (default ${String(o.default)}): ${o.help}\n`);
+      process.stdout.write('\n');
+    }
     return 0;
   },
 };
@@ -39,7 +47,7 @@ export const benchCommand: CommandSpec = {
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
     { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
-    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT; N16_BOOT_SPARSE adds sparse-secret encapsulation)' },
+    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT_DENSE: dense secret, sparse-secret encapsulation; N16_BOOT_H192_INSECURE: the former h=192 default)' },
     { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
     { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
   ],

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HecError } from '../../ir/diagnostics.ts';
-import { insecureBanner } from '../../ir/params.ts';
+import { insecureBanner, type CkksParams } from '../../ir/params.ts';
 import { isAttrDict } from '../../ir/types.ts';
 import { resolveBackend } from '../../runtime/registry.ts';
 import { readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
@@ -82,6 +82,12 @@ export const runCommand: CommandSpec = {
     if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
     const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
     const plan = readPlan(planPath);
+    // Checked at run time too: a plan compiled with --allow-insecure (or a header edited to say so) needs it again.
+    if (!plan.params.secure && opts['allow-insecure'] !== true) {
+      throw new HecError('HEC6004', `${planPath} uses insecure CKKS parameters '${plan.params.name}': ${plan.params.securityRule}`, {
+        fix: 'pass --allow-insecure (tests only), or compile the model with a secure preset',
+      });
+    }
     const layers = planLayers(plan.module);
     if (planPath === target && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
       throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
@@ -146,7 +152,8 @@ export const runCommand: CommandSpec = {
     const result = {
       plan: planPath,
       backend: backend.name,
-      encrypted: backend.name !== 'sim',
+      encrypted: backend.encrypts === true,
+      security_bits_claimed: securityClaim(plan.params, backend.encrypts === true),
       params: plan.params.name,
       layers: layers === undefined ? undefined : { kept: layers.kept, of: layers.of, truncated: layers.truncated },
       prompt,
@@ -165,3 +172,9 @@ export const runCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** What `--json` claims about security, and the rule behind it: nothing on a backend that does not encrypt. */
+export function securityClaim(params: CkksParams, encrypted: boolean): { bits: number; rule: string } {
+  if (!encrypted) return { bits: 0, rule: `no encryption on this backend (parameters: ${params.securityRule})` };
+  return { bits: params.secure ? 128 : 0, rule: params.securityRule };
+}

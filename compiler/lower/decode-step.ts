@@ -65,7 +65,7 @@ export function decodeGeometry(model: LlamaModel, slots: number, maxContext: num
   };
   for (const [what, p] of [['hidden size', g.hiddenPeriod], ['intermediate size', g.ffnPeriod], ['vocabulary', g.vocabPeriod], ['kv width', block]] as const) {
     if (p > slots) {
-      throw new HecError('HEC4001', `${what} needs ${p} slots but the parameters have ${slots}`, { fix: 'choose a preset with a larger ring degree (e.g. N16_BOOT)' });
+      throw new HecError('HEC4001', `${what} needs ${p} slots but the parameters have ${slots}`, { fix: 'choose a preset with a larger ring degree (e.g. N16_BOOT_DENSE)' });
     }
   }
   if (!Number.isInteger(g.group)) throw new HecError('HEC4002', `${c.numHeads} heads are not a multiple of ${c.numKvHeads} KV heads`);

@@ -67,7 +67,7 @@ function gcd(a: number, b: number): number {
 /**
  * Choose the baby count minimising babyCost·babies + giants (a hoisted baby rotation costs `babyCost` of a full
  * rotation: it skips the decomposition). 0.6 keeps the key count and the extended-basis babies small: with 0.4 a
- * whole N16_BOOT real bootstrap was 1% faster (9.99 vs 10.12 s, one thread) but needed 8 more rotation keys
+ * whole N16_BOOT (now N16_BOOT_H192_INSECURE) real bootstrap was 1% faster (9.99 vs 10.12 s, one thread) but needed 8 more rotation keys
  * (1.3 GB loaded). Then pre-rotate the diagonals.
  */
 export function planLinearTransform(m: DiagMatrix, n: number, babyCost = 0.6): LinearTransform {

@@ -50,7 +50,7 @@ export function bootstrap(server: ServerContext, ct: Ciphertext, keysInfo: Boots
   const params = server.params;
   if (params.bootstrapLevels <= 0 || params.bootstrapOutputLevel < 0) {
     throw new HecError('HEC5105', `bootstrap: parameters '${params.name}' have no bootstrapping levels`, {
-      fix: 'use a preset with bootstrapLevels > 0 (e.g. N16_BOOT)',
+      fix: 'use a preset with bootstrapLevels > 0 (e.g. N16_BOOT_DENSE)',
     });
   }
   if (!canBootstrap(server)) {

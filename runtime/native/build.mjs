@@ -3,8 +3,9 @@
 // - cpu: the C++17 N-API addon in this folder, built with node-gyp (no downloads: node's own headers are used when
 //   they ship next to the node binary, as they do for distribution and official builds).
 // - cuda: built only when `nvcc` is on PATH and runtime/native/cuda/binding.gyp exists.
-// A failed build never fails `npm install`: it prints why, and the `cpu` backend then reports "not built" (HEC5201).
-// Set HEC_SKIP_NATIVE=1 to skip.
+// A failed build does not fail a user's `npm install`: it prints why, and the `cpu` backend then reports "not built"
+// (HEC5201). With HEC_REQUIRE_NATIVE=1 (set by .ci/run) a cpu engine that is not built exits 1 instead, so CI cannot go
+// green with every real-encryption test skipped. Set HEC_SKIP_NATIVE=1 to skip (refused when the engine is required).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,27 +58,39 @@ function build(dir, label) {
   return true;
 }
 
+/** Builds what can be built; returns why the cpu engine is not built, or null when it is. */
 function main() {
   if (process.env.HEC_SKIP_NATIVE === '1') {
     log('HEC_SKIP_NATIVE=1: skipping native builds');
-    return;
+    return 'HEC_SKIP_NATIVE=1 skipped the build';
   }
+  let cpuMissing = null;
   const cxx = process.env.CXX ?? which('g++') ?? which('clang++') ?? which('c++');
   if (cxx === null) {
     log('no C++ compiler found (g++/clang++); skipping the cpu engine. The cpu backend will report "not built".');
+    cpuMissing = 'no C++ compiler (g++/clang++) found';
   } else if (!which('make')) {
     log('`make` not found; skipping the cpu engine. The cpu backend will report "not built".');
-  } else {
-    build(here, 'cpu');
+    cpuMissing = '`make` not found';
+  } else if (!build(here, 'cpu')) {
+    cpuMissing = 'the C++ build failed (its compiler output is above)';
   }
   const cudaDir = path.join(here, 'cuda');
   if (which('nvcc') && existsSync(path.join(cudaDir, 'binding.gyp'))) build(cudaDir, 'cuda');
   else log('cuda: skipped (needs nvcc on PATH and runtime/native/cuda/binding.gyp)');
+  return cpuMissing;
 }
 
+let cpuMissing;
 try {
-  main();
+  cpuMissing = main();
 } catch (e) {
-  log(`unexpected error, native engines not built: ${e instanceof Error ? e.message : String(e)}`);
+  cpuMissing = `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+  log(`${cpuMissing}; native engines not built`);
 }
-process.exitCode = 0;
+if (cpuMissing !== null && process.env.HEC_REQUIRE_NATIVE === '1') {
+  log(`FAILED: HEC_REQUIRE_NATIVE=1 and the cpu engine is not built: ${cpuMissing}.`);
+  process.exitCode = 1;
+} else {
+  process.exitCode = 0;
+}

@@ -6,7 +6,7 @@ import { presetParams } from '../../ir/presets.ts';
 import { nativeContext, setCpuThreads } from '../../runtime/backends/cpu/index.ts';
 
 setCpuThreads(Number(process.env.THREADS ?? 1));
-const params = presetParams(process.argv[2] ?? 'N16_BOOT', { allowInsecure: true });
+const params = presetParams(process.argv[2] ?? 'N16_BOOT_DENSE', { allowInsecure: true });
 const levels = (process.argv[3] ?? `${params.levels},${params.levels - 8},${params.bootstrapOutputLevel + 1}`).split(',').map(Number);
 const cx = nativeContext(params);
 const sk = cx.genSecretKey(params.secretHammingWeight);

@@ -1,4 +1,4 @@
-/** Dev check: error of the Chebyshev T_j chain on the engine vs the plain noise model (N16_BOOT chain at logN). */
+/** Dev check: error of the Chebyshev T_j chain on the engine vs the plain noise model (N16_BOOT_DENSE chain at logN). */
 import { makeParams } from '../../ir/params.ts';
 import { PRESETS } from '../../ir/presets.ts';
 import { cpuBackend } from '../../runtime/backends/cpu/index.ts';
@@ -7,7 +7,7 @@ import { PlainPrim } from '../../runtime/bootstrap/plain.ts';
 import { ServerPrim, type BootstrapServer } from '../../runtime/bootstrap/server.ts';
 
 const logN = Number(process.argv[2] ?? 12);
-const params = makeParams({ ...PRESETS.N16_BOOT!, name: 'CHAIN', logN, insecure: true, secretHammingWeight: Number(process.env.H ?? 192) });
+const params = makeParams({ ...PRESETS.N16_BOOT_H192_INSECURE!, name: 'CHAIN', logN, insecure: true, secretHammingWeight: Number(process.env.H ?? 192) });
 const client = await cpuBackend.createClient(params);
 const server = await cpuBackend.createServer(params, await client.evaluationKeys({ relinearize: true, conjugate: false, rotations: [], bootstrap: false }));
 const n = params.slots;

@@ -13,7 +13,7 @@ import { ServerPrim, type BootstrapServer } from '../../runtime/bootstrap/server
 
 setCpuThreads(2);
 const logN = Number(process.argv[2] ?? 12);
-const params = makeParams({ ...PRESETS.N16_BOOT!, name: `N${logN}_TRACE`, logN, insecure: true, secretHammingWeight: Number(process.env.H ?? 192) });
+const params = makeParams({ ...PRESETS.N16_BOOT_H192_INSECURE!, name: `N${logN}_TRACE`, logN, insecure: true, secretHammingWeight: Number(process.env.H ?? 192) });
 const variant = (process.argv[3] ?? 'real') as 'full' | 'real';
 const n = params.slots;
 const cx = nativeContext(params);

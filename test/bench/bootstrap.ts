@@ -1,6 +1,6 @@
 /**
  * Stand-alone runner for the bootstrapping benchmark (same as `hec bench bootstrap`):
- *   npx tsx test/bench/bootstrap.ts [--json] [--presets N16_BOOT,TEST_INSECURE_BOOT_N12] [--variants full,real]
+ *   npx tsx test/bench/bootstrap.ts [--json] [--presets N16_BOOT_DENSE,TEST_INSECURE_BOOT_N12] [--variants full,real]
  *                                   [--runs N] [--threads T]
  */
 import type { BootstrapVariant } from '../../runtime/bootstrap/index.ts';

@@ -1,6 +1,6 @@
 /**
  * Stand-alone runner for the CKKS engine benchmark (same as `hec bench ckks`):
- *   npx tsx test/bench/ckks.ts [--json] [--logN 14,15,16] [--no-seal] [--threads 1,2] [--runs N] [--presets N16_BOOT]
+ *   npx tsx test/bench/ckks.ts [--json] [--logN 14,15,16] [--no-seal] [--threads 1,2] [--runs N] [--presets N16_BOOT_DENSE]
  */
 import { runCkksBench } from '../../compiler/commands/bench-ckks.ts';
 

@@ -79,14 +79,14 @@ describe('hec CLI', () => {
     const ins = await hec('inspect', plan, '--json');
     const summary = JSON.parse(ins.stdout) as { op_counts_per_token: Record<string, number> };
     expect(summary.op_counts_per_token['ckks.mul_plain']).toBeGreaterThan(0);
-    expectOneError(await hec('run', plan, '--tokens', '1,2', '-q'), 'HEC5030', /graph-only|no weights/);
+    expectOneError(await hec('run', plan, '--tokens', '1,2', '--allow-insecure', '-q'), 'HEC5030', /graph-only|no weights/);
   });
 
   it('runs a plan, and rejects a corrupted plan and a plan of another version', async () => {
     const plan = join(tmp, 'mha.plan');
     const c = await hec('compile', 'test/fixtures/models/tiny-mha.decode.onnx', '-o', plan, ...SMALL);
     expect(c.code, c.stderr).toBe(0);
-    const r = await hec('run', plan, '--tokens', '1,2,3', '--max-new-tokens', '2', '--json', '-q');
+    const r = await hec('run', plan, '--tokens', '1,2,3', '--max-new-tokens', '2', '--json', '--allow-insecure', '-q');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { generated: number[]; positions: { input: number; top1: number; ms: number }[]; layers: unknown };
     expect(out.generated).toHaveLength(2);
@@ -125,11 +125,11 @@ describe('hec CLI', () => {
     expect(readFileSync(plan, 'utf8')).toMatch(/^hec\.plan version = 1 attributes \{.*layers = "1 of 2 \(truncated\)"/);
     expect((await hec('inspect', plan)).stdout).toMatch(/TRUNCATED: only the first 1 of 2 decoder layers/);
     expect(JSON.parse((await hec('inspect', plan, '--json')).stdout).layers).toEqual({ kept: 1, of: 2, truncated: true });
-    const r = await hec('run', plan, '--tokens', '1,2', '--max-new-tokens', '0', '--json', '-q');
+    const r = await hec('run', plan, '--tokens', '1,2', '--max-new-tokens', '0', '--json', '--allow-insecure', '-q');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("warning: this plan keeps only the first 1 of the model's 2 decoder layers (compiled with --layers 1): its logits and tokens are NOT the full model's");
     expect(JSON.parse(r.stdout).layers).toEqual({ kept: 1, of: 2, truncated: true });
-    expectOneError(await hec('run', plan, '--tokens', '1', '--layers', '2', '-q'), 'HEC0006', /--layers 2 does not apply to the plan .*1 of 2 decoder layers/);
+    expectOneError(await hec('run', plan, '--tokens', '1', '--layers', '2', '--allow-insecure', '-q'), 'HEC0006', /--layers 2 does not apply to the plan .*1 of 2 decoder layers/);
 
     // `hec run MODEL.onnx` caches compiled plans: the truncated and the full plan must not share a cache entry.
     const dir = mkdtempSync(join(tmpdir(), 'hec-cli-cache-'));

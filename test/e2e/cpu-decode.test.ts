@@ -2,7 +2,7 @@
  * A whole decoding step under real CKKS: the tiny-mha fixture (a Llama of its own shape) compiled by hec — replicated
  * packing, approximations, ~25 bootstraps per token, the KV cache encrypted between steps — run on the native `cpu`
  * engine with runtime/bootstrap's circuit, two positions, against onnxruntime-node.
- * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT modulus chain at 2^13 slots: insecure, for test time).
+ * Parameters: TEST_INSECURE_N13_DEEP (the N16 modulus chain (h = 192 secret) at N = 2^13, 4,096 slots: insecure, for test time).
  */
 import { describe, expect, it } from 'vitest';
 import { loadOrSkip } from '../helpers/backends.ts';
@@ -27,6 +27,7 @@ describe('a whole decoding step on the cpu engine under encryption', () => {
       expect(argmax(l), `top-1 at position ${i}`).toBe(argmax(ort[i]!));
     });
     console.log(`cpu: ${tokens.length} positions, ${boots} bootstraps per token, max |logit − ort| = ${worst.toExponential(2)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(worst).toBeLessThan(1e-2);
+    // The README's figure. Measured 7.5e-4 in every run so far (2026-11-23, 2026-12-02; test/bench/RESULTS.md): ≈ 4× over it.
+    expect(worst).toBeLessThan(3e-3);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Slow tier (HEC_SLOW=1): free greedy generation with the bundled llama-py at the secure N16_BOOT parameters on `sim`
+ * Slow tier (HEC_SLOW=1): free greedy generation with the bundled llama-py at the secure N16_BOOT_DENSE parameters on `sim`
  * — the plan the README's first command runs — reproduces onnxruntime's 24 reference tokens.
  */
 import { readFileSync } from 'node:fs';
@@ -13,9 +13,9 @@ import { argmax, compileForTest } from '../helpers/hec-run.ts';
 const MODEL = 'models/llama-py.decode.onnx';
 const ref = JSON.parse(readFileSync('models/llama-py.reference.json', 'utf8')) as { prompt_bytes: number[]; greedy_tokens: number[] };
 
-describe('llama-py free greedy generation at N16_BOOT (slow)', () => {
+describe('llama-py free greedy generation at N16_BOOT_DENSE (slow)', () => {
   it('reproduces the 24 reference tokens', async () => {
-    const { plan } = await compileForTest(MODEL, { preset: 'N16_BOOT', allowInsecure: false, maxContext: 256, bootstrapCalibrationTokens: 16 });
+    const { plan } = await compileForTest(MODEL, { preset: 'N16_BOOT_DENSE', allowInsecure: false, maxContext: 256, bootstrapCalibrationTokens: 16 });
     const session = await DecodeSession.create(plan, simBackend, weightStore(loadLlamaSync(MODEL)));
     const generated: number[] = [];
     try {

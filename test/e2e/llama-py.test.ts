@@ -1,7 +1,7 @@
 /**
  * Issue #2's acceptance run: the bundled llama-py through hec's plan (polynomial approximations, bootstraps and the
  * encrypted-KV-cache layout as compiled) on `sim`, against onnxruntime-node on the same ONNX file.
- * Parameters: TEST_INSECURE_N13_DEEP (the N16_BOOT chain at 2^13 slots, so the run fits the fast tier); the
+ * Parameters: TEST_INSECURE_N13_DEEP (the N16 chain (h = 192 secret) at N = 2^13, 4,096 slots, so the run fits the fast tier); the
  * packing, approximations and level plan are those of any preset with that chain.
  */
 import { readFileSync } from 'node:fs';
@@ -13,8 +13,11 @@ import { ortTeacherForced } from '../helpers/ort.ts';
 
 const MODEL = 'models/llama-py.decode.onnx';
 const ref = JSON.parse(readFileSync('models/llama-py.reference.json', 'utf8')) as { prompt_bytes: number[]; greedy_tokens: number[] };
-/** Logit tolerance: the approximations' measured error is ~5e-4 (see the printed value); 10× headroom. */
-const LOGIT_TOL = 5e-3;
+/**
+ * Logit tolerance (the README's figure): the approximations' error, measured 4.7e-4 over the 128 positions
+ * (2026-11-23 and 2026-12-02, test/bench/RESULTS.md; `sim` is deterministic); ≈ 3× headroom.
+ */
+const LOGIT_TOL = 1.5e-3;
 
 describe('llama-py end to end on sim vs onnxruntime (issue #2)', () => {
   it('teacher-forced prompt + 24 reference tokens: top-1 matches at every generated position, logits within tolerance', async () => {

@@ -1,6 +1,6 @@
 /**
- * Slow tier (HEC_SLOW=1): a DecodeSession at the secure N16_BOOT preset on the `cpu` engine — the tiny-mha plan
- * compiled for N16_BOOT needs 54 rotation keys + relinearisation + conjugation (its bootstrap's rotations among
+ * Slow tier (HEC_SLOW=1): a DecodeSession at the secure N16_BOOT_DENSE preset on the `cpu` engine — the tiny-mha plan
+ * compiled for N16_BOOT_DENSE needs 54 rotation keys + relinearisation + conjugation (its bootstrap's rotations among
  * them), ≈ 8.8 GB of loaded keys, which one Uint8Array (≤ 4 GiB) could never carry. The keys stream from client to
  * server one seeded switching key at a time; the test reports key bytes and peak memory, and checks that the keys
  * that crossed compute (a plan rotation, mul and conjugation decrypt correctly) and that no more than a few parts
@@ -18,15 +18,19 @@ import { compileForTest } from '../helpers/hec-run.ts';
 const MODEL = 'test/fixtures/models/tiny-mha.decode.onnx';
 const GiB = 2 ** 30;
 
-describe.skipIf(loadCpuNative() === null || process.env.HEC_SLOW !== '1')('N16_BOOT DecodeSession on cpu (streamed keys)', () => {
+describe.skipIf(loadCpuNative() === null || process.env.HEC_SLOW !== '1')('N16_BOOT_DENSE DecodeSession on cpu (streamed keys)', () => {
   it('starts: every key crosses in parts of one switching key, the keys compute, memory stays below keys + parts', async () => {
-    const { plan } = await compileForTest(MODEL, { preset: 'N16_BOOT', allowInsecure: false, maxContext: 8 });
+    const { plan } = await compileForTest(MODEL, { preset: 'N16_BOOT_DENSE', allowInsecure: false, maxContext: 8 });
     expect(plan.params.secure).toBe(true);
     const req = keyRequestOf(plan);
-    const switchingKeys = req.rotations.length + 2; // + relinearisation + conjugation (bootstrap)
     const p = plan.params;
+    // + relinearisation + conjugation (bootstrap), + the two encapsulation keys when the parameters encapsulate.
+    const encapsulation = (p.bootstrapSparseWeight ?? 0) > 0 ? 2 : 0;
+    const switchingKeys = req.rotations.length + 2 + encapsulation;
     const alpha = Math.ceil(p.q.length / p.dnum);
-    const loadedBytes = switchingKeys * Math.ceil(p.q.length / alpha) * 2 * (p.q.length + p.p.length) * 2 ** p.logN * 8;
+    // Full keys: every digit over Q ∪ P; the key to the sparse secret is one digit over q_0·p_0 only.
+    const fullKeys = switchingKeys - (encapsulation > 0 ? 1 : 0);
+    const loadedBytes = (fullKeys * Math.ceil(p.q.length / alpha) * 2 * (p.q.length + p.p.length) + (encapsulation > 0 ? 2 * 2 : 0)) * 2 ** p.logN * 8;
 
     const rssBefore = process.memoryUsage().rss;
     let parts = 0, bytes = 0, largest = 0;

@@ -13,7 +13,8 @@ import { bootstrapPlacementPass } from '../../passes/bootstrap-placement.ts';
 import { collectKeysPass } from '../../passes/collect-keys.ts';
 import { IrBuilder } from '../../passes/kernels/builder.ts';
 import { emitMatvec } from '../../passes/kernels/matvec-diagonal.ts';
-import type { PassContext } from '../../passes/pass.ts';
+import { PassResults, type PassContext } from '../../passes/pass.ts';
+import { runPass } from '../../passes/pipeline.ts';
 import { polyApproxPass } from '../../passes/poly-approx.ts';
 import { validatePlanPass } from '../../passes/validate-plan.ts';
 import type { Backend } from '../../runtime/backend.ts';
@@ -34,6 +35,11 @@ const PARAMS: Record<string, CkksParams> = {
   cpu: presetParams('N15_SHALLOW'),
   seal: makeParams({ name: 'TEST_INSECURE_N13_SHALLOW', logN: 13, firstPrimeBits: 60, scalePrimeBits: 40, levels: 10, specialPrimeBits: [60], dnum: 11, scaleBits: 40, secretHammingWeight: 0, bootstrapLevels: 0, insecure: true }),
 };
+/**
+ * Worst output error relative to max |y|, in bits, on either backend (the README's figure). Measured 2026-12-02
+ * (test/bench/RESULTS.md): cpu 21.1 bits (21.9 on 2026-11-23), seal 21.3; 2 bits (4×) below.
+ */
+const WORST_BITS = 19;
 const d = model.config.hiddenSize;
 const ffn = model.config.intermediateSize;
 
@@ -46,8 +52,8 @@ function buildPlan(params: CkksParams): { module: Module; func: Func } {
   const act = b.nonlinear(gate, { fn: 'silu', domain: [-8, 8] }, 'silu');
   b.ret([act], ['y']);
   const module: Module = { version: 1, attrs: {}, funcs: [func] };
-  const ctx: PassContext = { params, notes: {} };
-  for (const p of [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass]) p.run(module, ctx);
+  const ctx: PassContext = { params, results: new PassResults() };
+  for (const p of [polyApproxPass, bootstrapPlacementPass, collectKeysPass, validatePlanPass]) runPass(p, module, ctx);
   return { module, func };
 }
 
@@ -91,7 +97,7 @@ describe('a shallow llama-py plan under real CKKS matches sim', () => {
       }
       const bits = (e: number) => -Math.log2(e / scale);
       console.log(`${entry.name}: ${ffn} outputs, |y| ≤ ${scale.toFixed(3)}, error mean ${(sum / ffn).toExponential(2)} (${bits(sum / ffn).toFixed(1)} bits), worst ${worst.toExponential(2)} (${bits(worst).toFixed(1)} bits), ${Date.now() - t0} ms`);
-      expect(worst / scale).toBeLessThan(2 ** -12);
+      expect(worst / scale).toBeLessThan(2 ** -WORST_BITS);
     });
   }
 });

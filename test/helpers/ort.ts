@@ -7,6 +7,15 @@
 import * as ort from 'onnxruntime-node';
 import { loadOnnx, loadOnnxBytes } from '../../compiler/onnx/load.ts';
 
+/**
+ * How far hec's float64 reference of a recognised model (compiler/model-eval.ts) may be from onnxruntime's float32
+ * logits: max |Δlogit| over every vocabulary entry and position. Measured 2026-12-02 (test/bench/RESULTS.md): at most
+ * 1.6e-5 over the bundled models, the committed fixtures and the generated shapes; 5e-5 leaves 3× for float32
+ * rounding that differs between CPUs. test/unit/model-eval.test.ts, test/unit/onnx/{fixtures,generated}.test.ts
+ * assert it; the README quotes it.
+ */
+export const ORT_LOGIT_TOL = 5e-5;
+
 export interface OrtDecoder {
   /** Feed one token at the next position; returns its logits. */
   step(token: number): Promise<Float32Array>;

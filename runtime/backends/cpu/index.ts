@@ -107,6 +107,18 @@ export class CpuClient implements ClientContext {
     this.cx = nativeContext(params);
     const h = opts.hammingWeight ?? params.secretHammingWeight;
     this.sk = nat(() => (secretKeyBytes !== undefined ? this.cx.loadSecretKey(secretKeyBytes) : this.cx.genSecretKey(h)));
+    if (secretKeyBytes !== undefined) {
+      // A key file is a third place parameters enter: its secret must have the distribution the parameters were
+      // judged secure for (ir/security.ts), not e.g. a sparse key under dense parameters.
+      const declared = nat(() => this.cx.secretKeyHammingWeight(this.sk));
+      if (declared !== h) {
+        this.sk.free();
+        const what = (x: number): string => (x === 0 ? 'a dense ternary secret' : `a sparse secret of Hamming weight ${x}`);
+        throw new HecError('HEC6007', `the secret key file holds ${what(declared)}, but parameters '${params.name}' use ${what(h)}`, {
+          fix: 'use the secret key generated for these parameters, or generate a new one',
+        });
+      }
+    }
     this.encryption = opts.encryption ?? 'secret';
     this.seeded = opts.seedCompression ?? true;
   }
@@ -475,6 +487,7 @@ export interface CpuBackend extends Backend {
 
 export const cpuBackend: CpuBackend = {
   name: 'cpu',
+  encrypts: true,
   capabilities(params: CkksParams): BackendCapabilities {
     // Fresh secret-key encryption: error ≈ σ·sqrt(N)·(small factor) in slot units of 1/Δ.
     const minLogScale = Math.floor(Math.min(...params.logScale));

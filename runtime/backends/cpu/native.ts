@@ -28,6 +28,8 @@ export interface NativeContext {
   encodeExt(re: Float64Array, im: Float64Array | null, level: number, scale: number): NativeObject;
   decode(pt: NativeObject): { re: Float64Array; im: Float64Array };
   genSecretKey(hammingWeight: number): NativeObject;
+  /** The Hamming weight a secret key declares (0 = dense); loadSecretKey has checked its coefficients agree. */
+  secretKeyHammingWeight(sk: NativeObject): number;
   genPublicKey(sk: NativeObject): NativeObject;
   /** All evaluation keys at once, in memory (benchmarks, tests); not serializable as one object. */
   genEvalKeys(sk: NativeObject, relin: boolean, rotations: number[], conjugate: boolean, sparseWeight?: number): NativeObject;

@@ -421,6 +421,7 @@ class SealServer implements ServerContext {
 
 export const sealBackend: Backend = {
   name: 'seal',
+  encrypts: true,
   capabilities: capabilitiesFor,
   createClient: async (params) => new SealClient(params, await sealContext(params)),
   createServer: async (params, keys) => SealServer.load(params, await sealContext(params), keys),

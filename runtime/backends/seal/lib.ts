@@ -49,7 +49,7 @@ export async function sealContext(params: CkksParams): Promise<SealContext> {
   if (params.p.length === 0) {
     throw new HecError(E_UNSUPPORTED, `seal: parameters '${params.name}' have no special prime; SEAL needs one for key switching`);
   }
-  // SEAL caps user primes at 60 bits (SEAL_USER_MOD_BIT_COUNT_MAX); chains such as N16_BOOT's 61-bit q_0 are wider:
+  // SEAL caps user primes at 60 bits (SEAL_USER_MOD_BIT_COUNT_MAX); chains such as N16_BOOT_DENSE's 61-bit q_0 are wider:
   // reject with the numbers instead of SEAL's opaque wasm exception.
   const wide = [...params.q, ...params.p].filter((p) => p.toString(2).length > 60);
   if (wide.length > 0) {

@@ -530,6 +530,7 @@ export function createSimBackend(opts: SimOptions = {}): Backend {
   if (opts.noiseBits !== undefined && !(opts.noiseBits > 0)) throw new HecError(E_ARG, `sim: noiseBits ${opts.noiseBits} must be positive`);
   return {
     name: 'sim',
+    encrypts: false,
     capabilities: (params) => capabilitiesFor(params, opts),
     createClient: async (params) => new SimClient(params, opts),
     createServer: async (params, keys) => new SimServer(params, await decodeKeys(params, keys), opts),

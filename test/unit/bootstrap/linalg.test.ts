@@ -80,8 +80,8 @@ describe('bootstrap rotations', () => {
     expect(bootstrapRotations(params, 'real')).toEqual(rots);
   });
 
-  it('N16_BOOT keeps 128-bit security and ≥ 9 levels after bootstrapping', () => {
-    const p = presetParams('N16_BOOT');
+  it('N16_BOOT_DENSE keeps 128-bit security and ≥ 9 levels after bootstrapping', () => {
+    const p = presetParams('N16_BOOT_DENSE');
     expect(p.secure).toBe(true);
     expect(p.bootstrapOutputLevel).toBeGreaterThanOrEqual(9);
     const plan = bootstrapPlan(p, 'full');

@@ -12,8 +12,11 @@ import { precision, report, skipReason, smallParams, vec } from './helpers.ts';
 const params = smallParams();
 const n = params.slots;
 const L = params.levels;
+// The bounds runtime/native/README.md quotes. Measured 2026-12-02 (test/bench/RESULTS.md, worst slot): fresh 30.8 bits,
+// public-key encryption 23.9, mul+relin+rescale 27.5, rotations/conjugation/levelDrop 27.5–28.2; ≈ 2–3 bits (4–8×) below.
 const FRESH_BITS = 28; // secret-key encryption at N=2^12: e ≈ σ·sqrt(N) ≈ 2^8 over Δ = 2^40
-const OP_BITS = 22; // after key switching / mul+rescale
+const PUBLIC_KEY_BITS = 22; // public-key encryption adds e·u + e_0·s + e_1 terms
+const OP_BITS = 26; // after key switching / mul+rescale (down the whole chain: OP_BITS − 2)
 
 describe.skipIf(skipReason !== undefined)('cpu engine ops (logN=12)', () => {
   let client: CpuClient;
@@ -47,7 +50,7 @@ describe.skipIf(skipReason !== undefined)('cpu engine ops (logN=12)', () => {
     const d = pkClient.decrypt(pkClient.encrypt(a, L));
     const p = precision(d.re, a.re, d.im!, a.im);
     report('encrypt pk', p);
-    expect(p.worstBits).toBeGreaterThan(20);
+    expect(p.worstBits).toBeGreaterThan(PUBLIC_KEY_BITS);
     pkClient.dispose();
   });
 

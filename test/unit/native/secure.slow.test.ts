@@ -1,6 +1,6 @@
 /**
- * Secure-size runs (HEC_SLOW=1): the N15_SHALLOW and N16_BOOT presets end to end on the cpu engine — key generation
- * (N16_BOOT with its sparse secret), encrypt, mul+relin+rescale, rotations, conjugation, levelDrop — with precision.
+ * Secure-size runs (HEC_SLOW=1): the N15_SHALLOW and N16_BOOT_DENSE presets end to end on the cpu engine — key generation
+ * (N16_BOOT_DENSE with its sparse secret), encrypt, mul+relin+rescale, rotations, conjugation, levelDrop — with precision.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -9,7 +9,7 @@ import { cpuBackend } from '../../../runtime/backends/cpu/index.ts';
 import { precision, report, skipReason, vec } from './helpers.ts';
 
 describe.skipIf(skipReason !== undefined)('cpu engine at secure presets', () => {
-  for (const name of ['N15_SHALLOW', 'N16_BOOT']) {
+  for (const name of ['N15_SHALLOW', 'N16_BOOT_DENSE']) {
     it(`${name}: ops decrypt within precision`, async () => {
       const params = presetParams(name);
       expect(params.secure).toBe(true);

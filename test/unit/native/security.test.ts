@@ -1,11 +1,12 @@
 /**
- * Secure presets meet the 128-bit bound of ir/security.ts, and their prime chains fit the engine's constraints
- * (NTT-friendly, below 2^62, P larger than one key-switching digit so hybrid key switching adds little noise).
+ * Secure presets meet the 128-bit rule of ir/security.ts for their secret distribution, and their prime chains fit
+ * the engine's constraints (NTT-friendly, below 2^62, P larger than one key-switching digit so hybrid key switching
+ * adds little noise).
  */
 import { describe, expect, it } from 'vitest';
 
 import { PRESETS, presetParams } from '../../../ir/presets.ts';
-import { isSecure, maxLogQP } from '../../../ir/security.ts';
+import { judgeParams } from '../../../ir/security.ts';
 
 function log2(x: bigint): number {
   return x.toString(2).length - 1 + Number(x >> BigInt(Math.max(0, x.toString(2).length - 53))) / 2 ** Math.min(52, x.toString(2).length - 1) - 1;
@@ -14,11 +15,13 @@ function log2(x: bigint): number {
 describe('secure presets', () => {
   for (const [name, lit] of Object.entries(PRESETS)) {
     if (lit.insecure) continue;
-    it(`${name} meets the 128-bit bound and the engine constraints`, () => {
+    it(`${name} meets the 128-bit rule for its secret and the engine constraints`, () => {
       const p = presetParams(name);
       expect(p.secure).toBe(true);
-      expect(isSecure(p.logN, p.logQP)).toBe(true);
-      expect(p.logQP).toBeLessThanOrEqual(maxLogQP(p.logN)!);
+      const encapsulationLogQ = Math.log2(Number(p.q[0])) + Math.log2(Number(p.p[0] ?? 1n));
+      const v = judgeParams({ ...p, bootstrapSparseWeight: p.bootstrapSparseWeight ?? 0, encapsulationLogQ });
+      expect(v.secure).toBe(true);
+      if (v.secure) expect(p.securityRule).toBe(v.rule);
       const twoN = 2n << BigInt(p.logN - 1);
       for (const q of [...p.q, ...p.p]) {
         expect(q % twoN).toBe(1n);

@@ -3,7 +3,7 @@ import { HecError } from '../../../ir/diagnostics.ts';
 import { createState, decodeStep } from '../../../compiler/model-eval.ts';
 import { loadLlamaBytes } from '../../../compiler/onnx/frontend.ts';
 import { buildLlamaOnnx, type BuildConfig } from '../../helpers/onnx-build.ts';
-import { ortTeacherForced } from '../../helpers/ort.ts';
+import { ORT_LOGIT_TOL, ortTeacherForced } from '../../helpers/ort.ts';
 
 const base = { rmsNormEps: 1e-5, tied: false };
 const configs: (BuildConfig & { label: string })[] = [
@@ -36,7 +36,7 @@ describe('frontend + model-eval on generated Llama shapes', () => {
         for (let j = 0; j < got.length; j++) maxErr = Math.max(maxErr, Math.abs(got[j]! - want[pos]![j]!));
       });
       console.log(`${c.label}: max |logit error| vs onnxruntime = ${maxErr.toExponential(2)}`);
-      expect(maxErr).toBeLessThan(1e-3);
+      expect(maxErr).toBeLessThan(ORT_LOGIT_TOL);
     });
   }
 });

@@ -13,6 +13,8 @@ import { evaluateSource } from '../../../ir/plaintext-sources.ts';
 import type { AttrDict } from '../../../ir/types.ts';
 import { IrBuilder } from '../../../passes/kernels/builder.ts';
 import { bootstrapPlacementPass } from '../../../passes/bootstrap-placement.ts';
+import { PassResults } from '../../../passes/pass.ts';
+import { runPass } from '../../../passes/pipeline.ts';
 import { polyApproxPass, replaceUses } from '../../../passes/poly-approx.ts';
 import { RangeStats, createSimBackend } from '../../../runtime/backends/sim/index.ts';
 import { StepExecutor } from '../../../runtime/executor.ts';
@@ -30,9 +32,9 @@ function invPlan(): { module: Module; func: Func } {
   const y = b.nonlinear(x, { fn: 'inv', domain: DOMAIN, rel_tol: 1e-6 }, 'y');
   b.ret([y], ['y']);
   const module: Module = { version: 1, attrs: {}, funcs: [func] };
-  const ctx = { params, notes: {}, bootstrapRotations: [] };
-  polyApproxPass.run(module, ctx);
-  bootstrapPlacementPass.run(module, ctx);
+  const ctx = { params, results: new PassResults(), bootstrapRotations: [] };
+  runPass(polyApproxPass, module, ctx);
+  runPass(bootstrapPlacementPass, module, ctx);
   return { module, func };
 }
 

@@ -52,8 +52,8 @@ struct SecretKey {
   SecretKey& operator=(const SecretKey&) = delete;
   // Wipe the secret before its memory goes back to the allocator (and the polynomial buffer cache).
   ~SecretKey() {
-    if (!coeffs.empty()) explicit_bzero(coeffs.data(), coeffs.size());
-    if (s.buf) explicit_bzero(s.buf.get(), s.words() * sizeof(u64));
+    secure_wipe(coeffs.data(), coeffs.size());
+    if (s.buf) secure_wipe(s.buf.get(), s.words() * sizeof(u64));
   }
 };
 // Seed compression: the uniform half `a` of a public or switching key is ChaCha20(seed) (ring/random.h SeededPrg)
@@ -75,8 +75,10 @@ struct SwitchKey {
 // keys[i-1] with its own header (set id, index, count). Key id 0 is relinearisation, an odd id < 2N a Galois
 // element; other ids are reserved for further key kinds (loaders refuse them today).
 // Sparse-secret encapsulation keys (bootstrapping): even ids, which no Galois element takes.
-//   KEY_TO_SPARSE: main secret s -> an ephemeral sparse secret s'; only modulo q_0·P (one digit), so s' is never
-//                  the secret of an LWE sample with a larger modulus.
+//   KEY_TO_SPARSE: main secret s -> an ephemeral sparse secret s'; only modulo q_0·p_0 (one digit, one special
+//                  prime: 121 bits for hec's presets), so s' is never the secret of an RLWE sample with a larger
+//                  modulus. That is the instance the sparse-secret table of ir/security.ts covers (h = 32, log q ≤ 121,
+//                  as Lattigo's encapsulation key over LogQ[0] and one LogP prime).
 //   KEY_FROM_SPARSE: s' -> s over the whole chain (an encryption under the main secret).
 constexpr u64 KEY_TO_SPARSE = 2, KEY_FROM_SPARSE = 4;
 
@@ -136,13 +138,15 @@ class CkksContext {
   void secret_from_coeffs(SecretKey& sk) const;  // fill sk.s from sk.coeffs
   std::unique_ptr<PublicKey> gen_public(const SecretKey& sk) const;
   // Key switching from s_from to s_to (both NTT form over Q_L ∪ P); `a` is expanded from a fresh CSPRNG seed.
-  // `qn` Q primes (default all): the key then serves levels < qn only.
-  SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn = -1) const;
+  // `qn` Q primes (default all): the key then serves levels < qn only; `pn` special primes p_0..p_{pn-1} (default
+  // all K), whose product is the gadget factor.
+  SwitchKey gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn = -1, int pn = -1) const;
   // The switching key of a key id (0 = relinearisation, Galois element g: s -> σ_g^-1(s), KEY_TO_SPARSE /
   // KEY_FROM_SPARSE with the ephemeral sparse secret `sparse`).
   SwitchKey gen_key(const SecretKey& sk, u64 key_id, const SecretKey* sparse = nullptr) const;
-  // Q primes a key of this id covers (1 for KEY_TO_SPARSE), and its digit count.
+  // Q primes and special primes a key of this id covers (1 and 1 for KEY_TO_SPARSE), and its digit count.
   int key_q_limbs(u64 key_id) const { return key_id == KEY_TO_SPARSE ? 1 : rc.L + 1; }
+  int key_p_limbs(u64 key_id) const { return key_id == KEY_TO_SPARSE ? 1 : rc.K; }
   int key_digits(u64 key_id) const { return (key_q_limbs(key_id) + alpha - 1) / alpha; }
   // sparse_weight > 0: also the encapsulation keys to and from a fresh ephemeral secret of that Hamming weight.
   std::unique_ptr<EvalKeys> gen_eval(const SecretKey& sk, bool relin, const std::vector<u64>& galois,

@@ -84,6 +84,7 @@ const u64* CkksContext::half_monomial(int g) const {
 RnsPoly CkksContext::sample_error(int nq, int np, Csprng& rng) const {
   const size_t N = rc.N;
   std::vector<int64_t> e(N);
+  WipeOnExit wipe_e(e);
   rng.cbd(e.data(), N);
   RnsPoly out(N, nq, np);
   parallel_for((size_t)out.limbs(), [&](size_t l) {
@@ -112,6 +113,7 @@ std::unique_ptr<SecretKey> CkksContext::gen_secret(int hamming) const {
   const size_t N = rc.N;
   Csprng rng;
   std::vector<int64_t> t(N);
+  WipeOnExit wipe_t(t);
   if (hamming > 0) rng.sparse_ternary(t.data(), N, (size_t)hamming);
   else rng.ternary(t.data(), N);
   auto sk = std::make_unique<SecretKey>();
@@ -159,18 +161,32 @@ u64 CkksContext::galois_inv(u64 g) const {
   return r;
 }
 
-SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn) const {
+SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, int qn, int pn) const {
   const size_t N = rc.N;
   if (qn < 0) qn = rc.L + 1;
-  const int nl = qn + rc.K;
+  if (pn < 0) pn = rc.K;
+  if (pn < 1 || pn > rc.K) throw HecErr("HEC5199", "gen_switch: special prime count outside 1..K");
+  const int nl = qn + pn;
   const int ndig = (qn + alpha - 1) / alpha;
+  // Gadget factor [p_0···p_{pn-1}]_{q_l} (the whole P when pn = K).
+  std::vector<u64> gadget((size_t)qn);
+  for (int l = 0; l < qn; l++) {
+    if (pn == rc.K) {
+      gadget[(size_t)l] = rc.P_mod(l);
+      continue;
+    }
+    const Modulus& m = rc.mod(l);
+    u64 g = 1;
+    for (int k = 0; k < pn; k++) g = m.mul(g, rc.primes[(size_t)(rc.L + 1 + k)] % m.q);
+    gadget[(size_t)l] = g;
+  }
   Csprng rng;
   SwitchKey key;
   rng.fill(key.seed.data(), key.seed.size());
   for (int j = 0; j < ndig; j++) {
-    RnsPoly a(N, qn, rc.K);
+    RnsPoly a(N, qn, pn);
     expand_uniform(key.seed, SEED_SWITCH_KEY, (uint32_t)j, a);
-    RnsPoly b = sample_error(qn, rc.K, rng);
+    RnsPoly b = sample_error(qn, pn, rng);
     parallel_for((size_t)nl, [&](size_t l) {
       const int g = rc.gidx(a, (int)l);
       const int sl = (int)l < qn ? (int)l : rc.L + 1 + ((int)l - qn);  // the same prime in the secrets (Q_L ∪ P)
@@ -180,7 +196,7 @@ SwitchKey CkksContext::gen_switch(const RnsPoly& s_to, const RnsPoly& s_from, in
       for (size_t k = 0; k < N; k++) bb[k] = submod(bb[k], m.mul(aa[k], s[k]), m.q);
       // Gadget: P·s_from on the primes of digit j only (so Σ_j digit_j·g_j ≡ P·x mod Q·P).
       if ((int)l < qn && (int)l / alpha == j) {
-        const u64 pm = rc.P_mod((int)l), pmp = shoup_precomp(pm, m.q);
+        const u64 pm = gadget[l], pmp = shoup_precomp(pm, m.q);
         const u64* sf = s_from.limb(sl);
         for (size_t k = 0; k < N; k++) bb[k] = addmod(bb[k], mulshoup(sf[k], pm, pmp, m.q), m.q);
       }
@@ -195,7 +211,8 @@ SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id, const SecretKey*
   const size_t N = rc.N;
   if (key_id == KEY_TO_SPARSE || key_id == KEY_FROM_SPARSE) {
     if (sparse == nullptr) throw HecErr("HEC5110", "encapsulation keys need the ephemeral sparse secret");
-    return key_id == KEY_TO_SPARSE ? gen_switch(sparse->s, sk.s, key_q_limbs(key_id)) : gen_switch(sk.s, sparse->s);
+    return key_id == KEY_TO_SPARSE ? gen_switch(sparse->s, sk.s, key_q_limbs(key_id), key_p_limbs(key_id))
+                                   : gen_switch(sk.s, sparse->s);
   }
   if (key_id == 0) {  // relinearisation: s^2 -> s
     RnsPoly s2(N, rc.L + 1, rc.K);
@@ -206,7 +223,7 @@ SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id, const SecretKey*
       for (size_t k = 0; k < N; k++) d[k] = m.mul(s[k], s[k]);
     });
     SwitchKey key = gen_switch(sk.s, s2);
-    explicit_bzero(s2.buf.get(), s2.words() * sizeof(u64));
+    secure_wipe(s2.buf.get(), s2.words() * sizeof(u64));
     return key;
   }
   const u64 g = key_id;
@@ -219,7 +236,7 @@ SwitchKey CkksContext::gen_key(const SecretKey& sk, u64 key_id, const SecretKey*
     for (size_t k = 0; k < N; k++) d[k] = s[pm[k]];
   }
   SwitchKey key = gen_switch(sg, sk.s);
-  explicit_bzero(sg.buf.get(), sg.words() * sizeof(u64));
+  secure_wipe(sg.buf.get(), sg.words() * sizeof(u64));
   return key;
 }
 
@@ -308,8 +325,10 @@ Ciphertext CkksContext::encrypt_pk(const PublicKey& pk, const Plaintext& pt) con
   const int nq = pt.level + 1;
   Csprng rng;
   std::vector<int64_t> u(N);
+  WipeOnExit wipe_u(u);  // the encryption's ephemeral ternary secret: knowing it decrypts this ciphertext
   rng.ternary(u.data(), N);
   RnsPoly un(N, nq, 0);
+  WipeOnExit wipe_un(un.buf.get(), un.words() * sizeof(u64));
   for (int l = 0; l < nq; l++) {
     const u64 q = rc.primes[l];
     u64* d = un.limb(l);

@@ -179,10 +179,54 @@ Ciphertext CkksContext::key_switch(const Ciphertext& a, const SwitchKey& key) co
   return Ciphertext::of(a.level, a.scale, std::move(u0), std::move(u1));
 }
 
+// The key to the sparse secret lives modulo q_0·p_0 only (ckks.h KEY_TO_SPARSE), so this is hybrid key switching
+// with one digit (q_0) and one special prime: extend c1 to p_0, take the inner product with the key over {q_0, p_0},
+// divide by p_0 with rounding. The added error is ≈ (q_0/p_0)·√N·σ·|c1|/q_0 + √h' ≈ 2^10 at N = 2^16, far below the
+// level-0 scale.
 Ciphertext CkksContext::to_sparse(const Ciphertext& a, const EvalKeys& ek) const {
   if (!ek.to_sparse) throw HecErr("HEC5109", "no encapsulation key to the sparse secret in the evaluation keys");
-  if (a.level != 0) throw HecErr("HEC5101", "toSparse: the ciphertext must be at level 0 (the key exists only modulo q_0·P)");
-  return key_switch(a, *ek.to_sparse);
+  if (a.level != 0) throw HecErr("HEC5101", "toSparse: the ciphertext must be at level 0 (the key exists only modulo q_0·p_0)");
+  check_pair("toSparse", a, a.level, a.scale);
+  const SwitchKey& key = *ek.to_sparse;
+  if (key.b.size() != 1 || key.b[0].nq != 1 || key.b[0].np != 1)
+    throw HecErr("HEC5108", "the encapsulation key to the sparse secret must be one digit over q_0·p_0");
+  const size_t N = rc.N;
+  const int gp = rc.L + 1;  // global index of p_0
+  const Modulus &mq = rc.mod(0), &mp = rc.mod(gp);
+  const u64 q0 = mq.q, p0 = mp.q;
+  // c1 over {q_0, p_0}: its centred representative mod q_0, reduced mod p_0.
+  RnsPoly d(N, 1, 1);
+  std::memcpy(d.limb(0), a.c[1].limb(0), N * sizeof(u64));
+  {
+    u64* x = d.limb(1);
+    std::memcpy(x, a.c[1].limb(0), N * sizeof(u64));
+    rc.tab[0]->inverse(x);
+    for (size_t k = 0; k < N; k++) x[k] = x[k] > q0 / 2 ? (p0 - (q0 - x[k]) % p0) % p0 : x[k] % p0;
+    rc.tab[gp]->forward(x);
+  }
+  RnsPoly acc0(N, 1, 1), acc1(N, 1, 1);
+  for (int l = 0; l < 2; l++) {
+    const Modulus& m = l == 0 ? mq : mp;
+    mul_mod(m, acc0.limb(l), d.limb(l), key.b[0].limb(l), N);
+    mul_mod(m, acc1.limb(l), d.limb(l), key.a[0].limb(l), N);
+  }
+  // ModDown by p_0: (x - [x]_{p_0}) / p_0 over q_0, with the centred [x]_{p_0} so the division rounds.
+  u64 p_inv = 1;
+  for (u64 e = q0 - 2, b = p0 % q0; e > 0; e >>= 1, b = mq.mul(b, b))
+    if (e & 1) p_inv = mq.mul(p_inv, b);
+  auto mod_down_p0 = [&](RnsPoly& acc, u64* out) {
+    u64* t = acc.limb(1);
+    rc.tab[gp]->inverse(t);
+    for (size_t k = 0; k < N; k++) t[k] = t[k] > p0 / 2 ? (q0 - (p0 - t[k]) % q0) % q0 : t[k] % q0;
+    rc.tab[0]->forward(t);
+    const u64* x = acc.limb(0);
+    for (size_t k = 0; k < N; k++) out[k] = mq.mul(submod(x[k], t[k], q0), p_inv);
+  };
+  RnsPoly u0(N, 1, 0), u1(N, 1, 0);
+  mod_down_p0(acc0, u0.limb(0));
+  mod_down_p0(acc1, u1.limb(0));
+  rc.add_to(u0, a.c[0]);
+  return Ciphertext::of(a.level, a.scale, std::move(u0), std::move(u1));
 }
 
 Ciphertext CkksContext::from_sparse(const Ciphertext& a, const EvalKeys& ek) const {

@@ -195,8 +195,20 @@ std::unique_ptr<SecretKey> CkksContext::load_sk(const uint8_t* p, size_t n) cons
   if (len != rc.N) throw HecErr("HEC5108", "secret key has the wrong ring degree");
   sk->coeffs.resize(len);
   r.get(sk->coeffs.data(), len);
-  for (int8_t c : sk->coeffs)
+  size_t nonzero = 0;
+  for (int8_t c : sk->coeffs) {
     if (c < -1 || c > 1) throw HecErr("HEC5108", "secret key is not ternary: corrupt");
+    nonzero += c != 0;
+  }
+  // The declared distribution must be the one the coefficients have: a sparse key exactly h non-zeros, a dense one
+  // about 2N/3 (N/2 is > 100 standard deviations below that at any N ≥ 2^10).
+  if (sk->hamming < 0 || (size_t)sk->hamming > rc.N) throw HecErr("HEC5108", "secret key Hamming weight is corrupt");
+  if (sk->hamming > 0 && nonzero != (size_t)sk->hamming)
+    throw HecErr("HEC5108", "secret key declares Hamming weight " + std::to_string(sk->hamming) + " but has " +
+                                std::to_string(nonzero) + " non-zero coefficients: corrupt or edited");
+  if (sk->hamming == 0 && nonzero < rc.N / 2)
+    throw HecErr("HEC5108", "secret key declares a dense ternary secret but has " + std::to_string(nonzero) + " of " +
+                                std::to_string(rc.N) + " non-zero coefficients: corrupt or edited");
   r.done();
   secret_from_coeffs(*sk);
   return sk;
@@ -275,7 +287,7 @@ KeyManifest CkksContext::load_manifest(const uint8_t* p, size_t n) const {
 }
 
 size_t CkksContext::switch_part_bytes(bool seeded, u64 key_id) const {
-  const size_t poly = 8 + rc.N * (size_t)(key_q_limbs(key_id) + rc.K) * 8;
+  const size_t poly = 8 + rc.N * (size_t)(key_q_limbs(key_id) + key_p_limbs(key_id)) * 8;
   return HDR + 32 + (seeded ? 32 : 0) + key_digits(key_id) * poly * (seeded ? 1 : 2);
 }
 
@@ -332,19 +344,19 @@ void CkksContext::add_evk_part(EvalKeys& ek, const uint8_t* p, size_t n) const {
                                 key_name(m.keys[index - 1]) + ": corrupt");
   const u32 nd = r.val<u32>(), flags = r.val<u32>();
   if (nd != (u32)key_digits(id)) throw HecErr("HEC5108", "switching key has the wrong number of digits");
-  const int qn = key_q_limbs(id);
+  const int qn = key_q_limbs(id), pn = key_p_limbs(id);
   if (flags & ~F_SEEDED) throw HecErr("HEC5108", "switching-key part has unknown flags: corrupt");
   SwitchKey k;
   const bool seeded = flags & F_SEEDED;
   if (seeded) r.get(k.seed.data(), k.seed.size());
   for (u32 j = 0; j < nd; j++) {
-    k.b.push_back(r.poly(qn, rc.K));
-    if (!seeded) k.a.push_back(r.poly(qn, rc.K));
+    k.b.push_back(r.poly(qn, pn));
+    if (!seeded) k.a.push_back(r.poly(qn, pn));
   }
   r.done();
   if (seeded) {
     for (u32 j = 0; j < nd; j++) {
-      RnsPoly a(rc.N, qn, rc.K);
+      RnsPoly a(rc.N, qn, pn);
       expand_uniform(k.seed, SEED_SWITCH_KEY, j, a);
       k.a.push_back(std::move(a));
     }

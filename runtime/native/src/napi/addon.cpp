@@ -238,6 +238,7 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
                         M(loadPlaintext), M(loadSecretKey), M(loadPublicKey), M(paramsBytes), M(benchNtt),
                         M(galoisElement), M(fingerprint), M(clone), M(nttForward), M(nttInverse), M(nttPsi),
                         M(primeCount), M(evalKeyManifest), M(genEvalKeyPart), M(evalKeyPartBytes), M(evalKeysBytes), M(toSparse), M(fromSparse), M(beginEvalKeys),
+                        M(secretKeyHammingWeight),
                         M(addEvalKeyPart), M(finishEvalKeys)});
 #undef M
   }
@@ -301,6 +302,10 @@ class Ctx : public Napi::ObjectWrap<Ctx> {
   }
   Napi::Value genSecretKey(const Napi::CallbackInfo& info) {
     BODY({ return wrap_key(info.Env(), cx->gen_secret(int_arg(info[0], "hammingWeight")), K_SK); });
+  }
+  // The Hamming weight a secret key declares (0 = dense); load_sk has checked the coefficients agree with it.
+  Napi::Value secretKeyHammingWeight(const Napi::CallbackInfo& info) {
+    BODY({ return Napi::Number::New(info.Env(), sk_of(info[0]).hamming); });
   }
   Napi::Value genPublicKey(const Napi::CallbackInfo& info) {
     BODY({ return wrap_key(info.Env(), cx->gen_public(sk_of(info[0])), K_PK); });

@@ -38,6 +38,7 @@ static void os_random(void* dst, size_t n) {
 }
 
 Csprng::Csprng() : buf_(1 << 18), pos_(1 << 18) {}
+Csprng::~Csprng() { secure_wipe(buf_.data(), buf_.size()); }
 
 void Csprng::refill() {
   os_random(buf_.data(), buf_.size());
@@ -89,8 +90,9 @@ void Csprng::cbd(int64_t* out, size_t n) {
 }
 
 void Csprng::ternary(int64_t* out, size_t n) {
+  uint8_t v = 0;
+  WipeOnExit wipe_v(&v, 1);
   for (size_t i = 0; i < n; i++) {
-    uint8_t v;
     do fill(&v, 1);
     while (v >= 255);  // 255 = 3·85: unbiased mod 3
     out[i] = (int64_t)(v % 3) - 1;
@@ -102,6 +104,7 @@ void Csprng::sparse_ternary(int64_t* out, size_t n, size_t h) {
   for (size_t i = 0; i < n; i++) out[i] = 0;
   // Partial Fisher–Yates over positions: the first h of a uniform permutation get ±1.
   std::vector<uint32_t> pos(n);
+  WipeOnExit wipe_pos(pos);  // its first h entries are the secret's support
   for (size_t i = 0; i < n; i++) pos[i] = (uint32_t)i;
   for (size_t i = 0; i < h; i++) {
     u64 range = n - i, lim = (~(u64)0) - ((~(u64)0) % range), r;
@@ -204,7 +207,7 @@ SeededPrg::SeededPrg(const uint8_t seed[32], uint32_t n0, uint32_t n1, uint32_t 
   nonce_[2] = n2;
 }
 
-SeededPrg::~SeededPrg() { explicit_bzero(key_, sizeof key_); }
+SeededPrg::~SeededPrg() { secure_wipe(key_, sizeof key_); }
 
 void SeededPrg::refill() {
   constexpr uint32_t blocks = sizeof buf_ / 64;

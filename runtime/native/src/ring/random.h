@@ -5,6 +5,8 @@
 //    uniform half `a` of a key (seed compression: keys travel as (b, seed), the receiver regenerates a). Only public
 //    values are ever derived from it; its seeds come from Csprng.
 #pragma once
+#include <string.h>  // explicit_bzero
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -16,9 +18,32 @@ namespace hec {
 // uniform_mod (both generators): uniform in [0, q) by rejection. Draw little-endian 64-bit words, keep the low
 // bit_length(q) bits, accept if < q (no modulo bias; at least half of the draws are accepted). For SeededPrg the
 // output is therefore a pure function of (seed, nonce, q, n): keystream word i is candidate i.
+// Zero memory that held secret-derived values (CSPRNG output, secret coefficients, error samples). explicit_bzero
+// (glibc ≥ 2.25, the BSDs) is specified to survive dead-store elimination, unlike a memset before a free.
+inline void secure_wipe(void* p, size_t n) {
+  if (p != nullptr && n > 0) explicit_bzero(p, n);
+}
+// Wipes a buffer when the scope ends, also when an exception leaves it.
+class WipeOnExit {
+ public:
+  WipeOnExit(void* p, size_t n) : p_(p), n_(n) {}
+  template <class T>
+  explicit WipeOnExit(std::vector<T>& v) : p_(v.data()), n_(v.size() * sizeof(T)) {}
+  ~WipeOnExit() { secure_wipe(p_, n_); }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  void* p_;
+  size_t n_;
+};
+
 class Csprng {
  public:
   Csprng();
+  ~Csprng();  // wipes the buffered OS randomness (future secrets and errors are drawn from it)
+  Csprng(const Csprng&) = delete;
+  Csprng& operator=(const Csprng&) = delete;
   void fill(void* dst, size_t n);
   u64 next64();
   // Uniform in [0, q) by rejection from the smallest covering power of two (no modulo bias).
