@@ -12,6 +12,8 @@ import { argmax, compileForTest } from '../helpers/hec-run.ts';
 import { boundaryWindows, compareWindows, longTokens, teacherForceWindows } from '../helpers/long-context.ts';
 
 const LOGIT_TOL = 5e-3;
+/** A compile at 768–1024 positions plus its windows: tens of minutes on a loaded 2-core machine. */
+const TIMEOUT_MS = 4 * 3600_000;
 
 async function checkModel(model: string, reference: string, maxContext: number, extra: [number, number][] = []): Promise<{ hec: Float64Array[]; positions: number[] }> {
   const { plan } = await compileForTest(model, { maxContext });
@@ -35,17 +37,17 @@ describe.skipIf(process.env.HEC_SLOW !== '1')('long contexts, every bundled mode
       const generated = recall.greedy_tokens.map((_, k) => argmax(hec[positions.indexOf(P - 1 + k)]!));
       console.log(`llama-recall @${maxContext}: ${JSON.stringify(Buffer.from(generated).toString('latin1'))}`);
       expect(generated).toEqual(recall.greedy_tokens);
-    });
+    }, TIMEOUT_MS);
   }
   it('llama-py at --max-context 1024 (trained at a shorter context)', async () => {
     await checkModel('models/llama-py.decode.onnx', 'models/llama-py.reference.json', 1024);
-  });
+  }, TIMEOUT_MS);
   it('llama-mqa, dynamo export, at --max-context 1024', async () => {
     await checkModel('models/llama-mqa.decode.dynamo.onnx', 'models/llama-mqa.dynamo.reference.json', 1024);
-  });
+  }, TIMEOUT_MS);
   for (const maxContext of [257, 513]) {
     it(`llama-mqa at --max-context ${maxContext} (a last cache ciphertext holding one token)`, async () => {
       await checkModel('models/llama-mqa.decode.onnx', 'models/llama-mqa.reference.json', maxContext);
-    });
+    }, TIMEOUT_MS);
   }
 });
