@@ -7,11 +7,14 @@ import { HecError, renderDiagnostic } from '../ir/diagnostics.ts';
 import { commandHelp, parseArgs, type CommandSpec } from './args.ts';
 import { compileCommand } from './commands/compile.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { keygenCommand } from './commands/keygen.ts';
 import { backendsCommand, benchCommand, passesCommand } from './commands/misc.ts';
 import { optCommand } from './commands/opt.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, inspectCommand, passesCommand, optCommand, backendsCommand, benchCommand];
+const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, keygenCommand, serveCommand, inspectCommand, reportCommand, passesCommand, optCommand, backendsCommand, benchCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,7 +13,8 @@ import { presetParams } from '../ir/presets.ts';
 import { runPipeline } from '../passes/pipeline.ts';
 import { proveRanges } from './calibrate-bounds.ts';
 import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
-import { lowerDecodeStep, decodeGeometry } from './lower/decode-step.ts';
+import { instantiatePackings, packingsNamed } from '../passes/packings/registry.ts';
+import { lowerDecodeStep } from './lower/decode-step.ts';
 import { loadLlamaSync } from './onnx/frontend.ts';
 import { COMPILE_PIPELINE, passContextFor, type CompileContext } from './pipeline.ts';
 import { truncateModel } from './truncate.ts';
@@ -32,6 +33,8 @@ export interface CompileOptions {
    * embedding → those layers → final RMSNorm → LM head, NOT the full model, and its header says so (compiler/truncate.ts).
    */
   layers?: number;
+  /** 'auto' (every registered packing, the cheapest per op) or one packing's name (`hec compile --packing`). */
+  packing?: string;
   /** Verify the IR after every pass (`hec compile --verify-each`). */
   verifyEach?: boolean;
   /** Observe the module after each pass (`hec compile --print-ir-after PASS`). */
@@ -52,7 +55,8 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   const model = opts.layers === undefined ? loaded : truncateModel(loaded, opts.layers);
   if (model.truncation !== undefined) progress('truncate', `keeping the first ${model.truncation.kept} of ${model.truncation.of} decoder layers: the plan is NOT the full model`);
   const params = presetParams(opts.preset, { allowInsecure: opts.allowInsecure });
-  const geo = decodeGeometry(model, params.slots, opts.maxContext);
+  // Each packing checks that the model fits (HEC4001/HEC4002) before the expensive calibration.
+  const packings = instantiatePackings(packingsNamed(opts.packing ?? 'auto'), model, params.slots, opts.maxContext);
   const graphOnly = model.source.graphOnly;
   progress('calibrate', graphOnly ? 'graph-only model: default ranges' : 'running the model in float64');
   // Scores and SiLU inputs get bounds that hold for every input (calibrate-bounds.ts); the rest is calibrated.
@@ -63,13 +67,13 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
         sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) }));
 
   progress('lower', `${model.config.numLayers} layers, slots ${params.slots}`);
-  const module = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges });
+  const { module, used } = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges, packings });
   const ctx: CompileContext = {
     ...passContextFor(params),
     model,
     maxContext: opts.maxContext,
     ranges,
-    geometry: geo,
+    packings: used,
     bootstrapCalibrationTokens: opts.bootstrapCalibrationTokens ?? 16,
     progress,
   };

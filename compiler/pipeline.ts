@@ -12,6 +12,7 @@ import { isAttrDict, type AttrDict } from '../ir/types.ts';
 import { cacheLevelsPass } from '../passes/cache-levels.ts';
 import { collectKeysPass } from '../passes/collect-keys.ts';
 import { PassResults, type Pass, type PassContext } from '../passes/pass.ts';
+import type { PackedModel } from '../passes/packings/packing.ts';
 import type { PipelineStep } from '../passes/pipeline.ts';
 import { polyApproxPass, type ApproximationRecord } from '../passes/poly-approx.ts';
 import { ALL_PASSES, checkUnique } from '../passes/registry.ts';
@@ -19,7 +20,6 @@ import { validatePlanPass } from '../passes/validate-plan.ts';
 import { bootstrapRotations } from '../runtime/bootstrap/index.ts';
 import { paramsToAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
-import type { DecodeGeometry } from './lower/decode-step.ts';
 import type { ModelRanges } from './lower/ranges.ts';
 import { layersAttr } from './truncate.ts';
 
@@ -31,7 +31,8 @@ export interface CompileContext extends PassContext {
   model: LlamaModel;
   maxContext: number;
   ranges: ModelRanges;
-  geometry: DecodeGeometry;
+  /** The packings that lowered at least one op of the step. */
+  packings: readonly PackedModel[];
   /** Tokens run on `sim` to measure bootstrap ranges (0: ranges stay uncalibrated). */
   bootstrapCalibrationTokens: number;
   progress: (stage: string, detail?: string) => void;
@@ -68,7 +69,7 @@ export const planHeaderPass: Pass<void, CompileContext> = {
     'carries (hec inspect reads them); the bootstrap variant joins the key list when the plan bootstraps.',
   options: [],
   run(module: Module, ctx: CompileContext) {
-    const { model, params, geometry: geo } = ctx;
+    const { model, params } = ctx;
     const c = model.config;
     module.attrs.model = {
       path: model.source.path,
@@ -94,15 +95,9 @@ export const planHeaderPass: Pass<void, CompileContext> = {
     module.attrs.params = paramsToAttr(params);
     if (isAttrDict(module.attrs.keys) && module.attrs.keys.bootstrap === true) module.attrs.keys.bootstrap_variant = BOOTSTRAP_VARIANT;
     module.attrs.max_context = ctx.maxContext;
-    module.attrs.packing = {
-      strategy: 'replicated',
-      hidden_period: geo.hiddenPeriod,
-      ffn_period: geo.ffnPeriod,
-      vocab_period: geo.vocabPeriod,
-      kv_block: geo.block,
-      tokens_per_cache_ciphertext: geo.capacity,
-      cache_ciphertexts_per_layer: geo.cacheCiphertexts,
-    };
+    // One packing: its own header; several (a mixed plan, --packing auto): each one's, by name.
+    const [only] = ctx.packings;
+    module.attrs.packing = ctx.packings.length === 1 && only !== undefined ? only.header() : { strategy: 'mixed', parts: Object.fromEntries(ctx.packings.map((p) => [p.packing.name, p.header()])) };
     module.attrs.calibration = rangesAttr(ctx.ranges);
     module.attrs.approximations = ctx.results.require(polyApproxPass).map(approximationAttr);
     module.attrs.placement = ctx.results.require(cacheLevelsPass);

@@ -40,6 +40,8 @@ export async function runPipeline<C extends PassContext>(module: Module, ctx: C,
     await runPass(step.pass, module, ctx, step.options);
     if (hooks.verifyEach === true) verifyAfter(step.pass.name, module, ctx);
     hooks.afterPass?.(step.pass.name, module);
+    // Let the event loop run between passes (progress output, test runners' RPC on a loaded machine).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -23,7 +23,7 @@ import type { Func, Module, Op, Value } from '../ir/module.ts';
 import { polyDepth } from '../ir/ops.ts';
 import { layoutFields, slotOf } from '../ir/layout.ts';
 import type { AttrDict } from '../ir/types.ts';
-import { fitToTolerance, type ChebyshevSeries } from './approx/chebyshev.ts';
+import { fitToTolerance, type ChebyshevSeries } from '../ir/chebyshev.ts';
 import { IrBuilder } from './kernels/builder.ts';
 import { levelReserve } from './bootstrap-placement.ts';
 import { numberOption, type Pass, type PassContext, type PassOptionValues } from './pass.ts';

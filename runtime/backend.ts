@@ -76,6 +76,11 @@ export interface ClientContext {
   evaluationKeys(request: KeyRequest): Promise<EvaluationKeys>;
   encrypt(values: SlotValues, level: number): Uint8Array;
   decrypt(ciphertext: Uint8Array): SlotValues;
+  /**
+   * The secret key as bytes, for `hec keygen`'s secret-key file (which never leaves the client). Absent where a
+   * backend cannot export it; `Backend.restoreClient` reads it back.
+   */
+  exportSecretKey?(): Uint8Array;
   dispose(): void;
 }
 
@@ -136,5 +141,7 @@ export interface Backend {
   readonly encrypts?: boolean;
   capabilities(params: CkksParams): BackendCapabilities;
   createClient(params: CkksParams): Promise<ClientContext>;
+  /** A client holding the secret key `ClientContext.exportSecretKey` wrote (absent where export is absent). */
+  restoreClient?(params: CkksParams, secretKey: Uint8Array): Promise<ClientContext>;
   createServer(params: CkksParams, keys: EvaluationKeys): Promise<ServerContext>;
 }

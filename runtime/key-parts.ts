@@ -18,7 +18,7 @@ import path from 'node:path';
 import { HecError } from '../ir/diagnostics.ts';
 import type { CkksParams } from '../ir/params.ts';
 import type { EvaluationKeys } from './backend.ts';
-import { E_BYTES, E_KEY_PARTS, paramFingerprint } from './backends/sim/checks.ts';
+import { E_BYTES, E_KEY_PARTS, paramFingerprint } from './backends/checks.ts';
 
 const MAGIC = 0x50434548; // "HECP" read as a little-endian u32
 const VERSION = 1;

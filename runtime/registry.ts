@@ -8,7 +8,7 @@
  */
 import { HecError } from '../ir/diagnostics.ts';
 import type { Backend } from './backend.ts';
-import { E_NO_BACKEND, E_UNKNOWN_BACKEND } from './backends/sim/checks.ts';
+import { E_NO_BACKEND, E_UNKNOWN_BACKEND } from './backends/checks.ts';
 
 export interface BackendEntry {
   name: string;

@@ -9,6 +9,7 @@ import type { Module } from '../../ir/module.ts';
 import { printModule } from '../../ir/text/printer.ts';
 import { writePlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
+import { PACKINGS } from '../../passes/packings/registry.ts';
 import { compileModel, type CompileOptions } from '../driver.ts';
 import { COMPILE_PASSES } from '../pipeline.ts';
 import { stderrProgress } from './progress.ts';
@@ -67,6 +68,7 @@ export const compileCommand: CommandSpec = {
   options: [
     { name: 'output', alias: 'o', type: 'string', arg: 'FILE', help: 'plan file to write (default: MODEL with .plan)' },
     ...COMPILE_OPTIONS,
+    { name: 'packing', type: 'string', default: 'auto', arg: 'NAME', help: `how tensors sit in slots: auto (the cheapest registered packing per op) or ${PACKINGS.map((p) => p.name).join(', ')}` },
     { name: 'verify-each', type: 'boolean', help: 'verify the IR after every pass (names the first pass that breaks it)' },
     { name: 'print-ir-after', type: 'string', arg: 'PASS', help: "print the IR to stderr after PASS (comma-separated list, or 'all'; see hec passes)" },
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
@@ -78,6 +80,7 @@ export const compileCommand: CommandSpec = {
     const co = compileOptionsFrom(opts, progress);
     if (typeof opts.calibration === 'string') co.calibrationFile = opts.calibration;
     co.verifyEach = opts['verify-each'] === true;
+    co.packing = String(opts.packing);
     if (typeof opts['print-ir-after'] === 'string') co.afterPass = printIrAfter(opts['print-ir-after']);
     const out = typeof opts.output === 'string' ? opts.output : model.replace(/\.onnx$/, '') + '.plan';
     const r = await compileModel(model, co);

@@ -13,7 +13,7 @@ import { insecureBanner, type CkksParams } from '../../ir/params.ts';
 import { isAttrDict } from '../../ir/types.ts';
 import { resolveBackend } from '../../runtime/registry.ts';
 import { readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
-import { DecodeSession } from '../../runtime/session.ts';
+import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { CommandSpec } from '../args.ts';
 import { compileModel } from '../driver.ts';
 import { argmax } from '../model-eval.ts';
@@ -22,6 +22,7 @@ import { planLayers, truncationWarning } from '../truncate.ts';
 import { weightStore } from '../weights.ts';
 import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
 import { stderrProgress } from './progress.ts';
+import { openLocalDecoder, openRemoteDecoder, type Decoder } from './run-decoder.ts';
 
 function parseTokens(text: string): number[] {
   const ids = text.split(/[\s,]+/).filter((t) => t !== '').map(Number);
@@ -32,7 +33,7 @@ function parseTokens(text: string): number[] {
 }
 
 /** Compile an ONNX model once per (model bytes, options), caching the plan under .hec-cache/. */
-async function planForModel(model: string, opts: Record<string, unknown>, progress: (s: string, d?: string) => void): Promise<string> {
+export async function planForModel(model: string, opts: Record<string, unknown>, progress: (s: string, d?: string) => void): Promise<string> {
   const co = compileOptionsFrom(opts, progress);
   const sha = createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 16);
   const dir = resolve('.hec-cache');
@@ -56,10 +57,34 @@ function modelPathOf(plan: Plan, planPath: string, override: unknown): string {
   return isAbsolute(p) ? p : resolve(dirname(planPath), p);
 }
 
+/**
+ * Checked when a plan is used (run, keygen, serve), not only when it is compiled: a plan compiled with
+ * --allow-insecure (or a header edited to say so) needs it again.
+ */
+export function refuseInsecurePlan(plan: Plan, planPath: string, opts: Record<string, unknown>): void {
+  if (!plan.params.secure && opts['allow-insecure'] !== true) {
+    throw new HecError('HEC6004', `${planPath} uses insecure CKKS parameters '${plan.params.name}': ${plan.params.securityRule}`, {
+      fix: 'pass --allow-insecure (tests only), or compile the model with a secure preset',
+    });
+  }
+}
+
+/** The weights of the model a plan was compiled from (the header's path, or `override`), checked by sha256. */
+export function weightsForPlan(plan: Plan, planPath: string, override: unknown): WeightStore {
+  const modelPath = modelPathOf(plan, planPath, override);
+  if (!existsSync(modelPath)) throw new HecError('HEC5030', `the plan's model ${modelPath} is not there`, { fix: 'pass --model FILE' });
+  const model = loadLlamaSync(modelPath);
+  const expected = (plan.module.attrs.model as Record<string, unknown>).sha256;
+  if (model.source.sha256 !== expected) {
+    throw new HecError('HEC5033', `${modelPath} is not the model this plan was compiled from (sha256 differs)`, { fix: 'recompile the plan for this model' });
+  }
+  return weightStore(model);
+}
+
 export const runCommand: CommandSpec = {
   name: 'run',
   summary: 'run private decoding through a plan (or compile an ONNX model first) on a backend',
-  usage: 'hec run [PLAN | MODEL.onnx] (--prompt TEXT | --tokens ID,ID,…) [--max-new-tokens N] [--backend NAME] [--json] [--logits]',
+  usage: 'hec run [PLAN | MODEL.onnx] (--prompt TEXT | --tokens ID,ID,…) [--max-new-tokens N] [--backend NAME] [--server URL] [--keys DIR] [--json] [--logits]',
   description:
     `Without a file, runs the bundled ${DEFAULT_MODEL}. Backends: sim (slot-exact simulation, no encryption),\n` +
     'seal (node-seal, shallow plans only), cpu (native RNS-CKKS), cuda (where built). The client encrypts each token,\n' +
@@ -72,6 +97,8 @@ export const runCommand: CommandSpec = {
     { name: 'model', type: 'string', arg: 'FILE', help: 'the ONNX model a plan was compiled from (default: the path in the plan header)' },
     { name: 'json', type: 'boolean', help: 'print one JSON object: generated, positions [{input, top1, ms}]' },
     { name: 'logits', type: 'boolean', help: 'with --json, add every position\'s logits' },
+    { name: 'server', type: 'string', arg: 'URL', help: 'run the steps on `hec serve` at URL (this process keeps the secret key; the server\'s backend is used)' },
+    { name: 'keys', type: 'string', arg: 'DIR', help: 'use the keys `hec keygen` wrote to DIR (default: fresh keys for this run)' },
     ...COMPILE_OPTIONS,
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
   ],
@@ -82,12 +109,7 @@ export const runCommand: CommandSpec = {
     if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
     const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
     const plan = readPlan(planPath);
-    // Checked at run time too: a plan compiled with --allow-insecure (or a header edited to say so) needs it again.
-    if (!plan.params.secure && opts['allow-insecure'] !== true) {
-      throw new HecError('HEC6004', `${planPath} uses insecure CKKS parameters '${plan.params.name}': ${plan.params.securityRule}`, {
-        fix: 'pass --allow-insecure (tests only), or compile the model with a secure preset',
-      });
-    }
+    refuseInsecurePlan(plan, planPath, opts);
     const layers = planLayers(plan.module);
     if (planPath === target && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
       throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
@@ -105,30 +127,25 @@ export const runCommand: CommandSpec = {
     const maxNew = Number(opts['max-new-tokens']);
     if (!Number.isInteger(maxNew) || maxNew < 0) throw new HecError('HEC0003', `--max-new-tokens must be a non-negative integer`);
 
-    const modelPath = modelPathOf(plan, planPath, opts.model);
-    if (!existsSync(modelPath)) throw new HecError('HEC5030', `the plan's model ${modelPath} is not there`, { fix: 'pass --model FILE' });
-    const model = loadLlamaSync(modelPath);
-    const expected = (plan.module.attrs.model as Record<string, unknown>).sha256;
-    if (model.source.sha256 !== expected) {
-      throw new HecError('HEC5033', `${modelPath} is not the model this plan was compiled from (sha256 differs)`, { fix: 'recompile the plan for this model' });
-    }
-    const weights = weightStore(model);
-    const backend = await resolveBackend([String(opts.backend)]);
+    const remote = typeof opts.server === 'string';
+    // A remote run's client holds no model: the server has the weights.
+    const weights = remote ? null : weightsForPlan(plan, planPath, opts.model);
+    const backend = remote ? null : await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
     if (layers?.truncated) process.stderr.write(`${truncationWarning(layers)}\n`);
-    if (backend.name === 'sim' && !json) progress('backend', 'sim: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)');
-    progress('keys', `generating evaluation keys on ${backend.name}`);
     const keysT0 = Date.now();
     let keyBytes = 0;
-    const session = await DecodeSession.create(plan, backend, weights, {
-      onKeyPart: (i, count, bytes) => {
-        keyBytes += bytes;
-        // Streamed one switching key at a time; report the slow (real) engines as they go, every backend at the end.
-        if (i + 1 === count || (backend.name !== 'sim' && !json)) {
-          progress('keys', `${i + 1}/${count} parts, ${(keyBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - keysT0) / 1000).toFixed(1)} s`);
-        }
-      },
-    });
+    const onKeyPart = (i: number, count: number, bytes: number): void => {
+      keyBytes += bytes;
+      // Streamed one switching key at a time; report the slow (real) engines as they go, every backend at the end.
+      if (i + 1 === count || (backend?.name !== 'sim' && !json)) {
+        progress('keys', `${i + 1}/${count} parts, ${(keyBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - keysT0) / 1000).toFixed(1)} s`);
+      }
+    };
+    const session: Decoder = backend === null
+      ? await openRemoteDecoder(plan, planPath, { url: String(opts.server), keysDir: typeof opts.keys === 'string' ? opts.keys : undefined, onKeyPart, progress })
+      : await openLocalDecoder(plan, planPath, backend, weights, { keysDir: typeof opts.keys === 'string' ? opts.keys : undefined, onKeyPart, progress });
+    if (!session.encrypts && !json) progress('backend', `${session.backend}: slot-exact simulation WITHOUT encryption (use --backend cpu for real CKKS)`);
     const positions: { input: number; top1: number; ms: number; logits?: number[] }[] = [];
     const generated: number[] = [];
     const total = prompt.length + Math.max(0, maxNew - 1);
@@ -137,7 +154,7 @@ export const runCommand: CommandSpec = {
       let input = prompt[0]!;
       for (let i = 0; i < total; i++) {
         const t = Date.now();
-        const logits = session.step(input);
+        const logits = await session.step(input);
         const top1 = argmax(logits);
         const entry: (typeof positions)[number] = { input, top1, ms: Date.now() - t };
         if (opts.logits) entry.logits = [...logits];
@@ -147,13 +164,13 @@ export const runCommand: CommandSpec = {
         if (!json) progress("position", `${i + 1}/${total}: input ${entry.input} → top1 ${top1} (${entry.ms} ms)`);
       }
     } finally {
-      session.dispose();
+      await session.close();
     }
     const result = {
       plan: planPath,
-      backend: backend.name,
-      encrypted: backend.encrypts === true,
-      security_bits_claimed: securityClaim(plan.params, backend.encrypts === true),
+      backend: session.backend,
+      encrypted: session.encrypts,
+      security_bits_claimed: securityClaim(plan.params, session.encrypts),
       params: plan.params.name,
       layers: layers === undefined ? undefined : { kept: layers.kept, of: layers.of, truncated: layers.truncated },
       prompt,
@@ -166,7 +183,7 @@ export const runCommand: CommandSpec = {
     else {
       process.stdout.write(`generated ids: ${generated.join(',')}\n`);
       if (vocab === 256) process.stdout.write(`generated text: ${JSON.stringify(Buffer.from(generated).toString('latin1'))}\n`);
-      process.stdout.write(`${positions.length} positions in ${(result.total_ms / 1000).toFixed(1)} s on ${backend.name}\n`);
+      process.stdout.write(`${positions.length} positions in ${(result.total_ms / 1000).toFixed(1)} s on ${session.backend}${remote ? ` at ${String(opts.server)}` : ''}\n`);
       if (layers?.truncated) process.stdout.write(`(first ${layers.kept} of ${layers.of} decoder layers only: not the full model's output)\n`);
     }
     return 0;

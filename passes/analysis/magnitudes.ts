@@ -10,7 +10,7 @@
  */
 import type { Func, Value } from '../../ir/module.ts';
 import { isAttrDict } from '../../ir/types.ts';
-import { chebyshevEval } from '../approx/chebyshev.ts';
+import { chebyshevEval } from '../../ir/chebyshev.ts';
 
 const MASK_SOURCES = new Set(['token_mask', 'head_mask']);
 

@@ -9,10 +9,12 @@ import type { Layout } from '../../ir/layout.ts';
 import { nameAllocator, type Func, type Op, type Value } from '../../ir/module.ts';
 import { opInfo } from '../../ir/ops.ts';
 import { ctType, ptType, type AttrDict, type Type } from '../../ir/types.ts';
+import type { KernelTarget } from './target.ts';
 
 const JUNK: Layout = { kind: 'junk' };
 
-export class IrBuilder {
+/** The IR interpretation of a kernel (passes/kernels/target.ts), and the builder lowering and passes use. */
+export class IrBuilder implements KernelTarget<Value> {
   readonly func: Func;
   private readonly fresh: (hint?: string) => string;
   /** Location attached to ops emitted from now on (an ONNX node name). */

@@ -13,9 +13,9 @@
  * Cost: P_in plaintext multiplications, (b − 1) hoisted baby rotations + (G − 1) giant rotations, 1 level.
  * Requires P_in | slots and P_out | slots (both powers of two).
  */
-import type { Value } from '../../ir/module.ts';
+import { planDenseBabyGiant } from '../../ir/bsgs.ts';
 import type { AttrDict } from '../../ir/types.ts';
-import type { IrBuilder } from './builder.ts';
+import type { KernelTarget } from './target.ts';
 
 export interface MatvecShape {
   inN: number;
@@ -24,20 +24,24 @@ export interface MatvecShape {
   outPeriod: number;
 }
 
-/** Baby-step count: the power of two nearest √P_in from above, so rotations ≈ 2√P_in. */
+/**
+ * Baby-step count for the dense diagonals 0 … P_in−1, from the one BSGS planner (ir/bsgs.ts). For every power of two
+ * up to 2^16 it equals the power of two nearest √P_in from above (test/unit/passes/bsgs.test.ts), so rotations ≈ 2√P_in.
+ */
 export function babySteps(inPeriod: number): number {
-  return 1 << Math.ceil(Math.log2(inPeriod) / 2);
+  return planDenseBabyGiant(inPeriod).babySteps;
 }
 
-export function emitMatvec(b: IrBuilder, x: Value, matrix: AttrDict, shape: MatvecShape, hint: string): Value {
+/** y = M·x as a kernel: emitted as IR, counted or evaluated on slots depending on `b` (target.ts). */
+export function emitMatvec<V>(b: KernelTarget<V>, x: V, matrix: AttrDict, shape: MatvecShape, hint: string): V {
   const P = shape.inPeriod;
   const baby = Math.min(babySteps(P), P);
   const giant = P / baby;
   const outLayout = { kind: 'rep', n: shape.outM, period: shape.outPeriod } as const;
   const babies = b.rotateMany(x, Array.from({ length: baby }, (_, j) => j));
-  let acc: Value | null = null;
+  let acc: V | null = null;
   for (let g = 0; g < giant; g++) {
-    let partial: Value | null = null;
+    let partial: V | null = null;
     for (let j = 0; j < baby; j++) {
       const k = g * baby + j;
       const pt = b.encode(

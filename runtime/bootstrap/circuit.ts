@@ -21,6 +21,7 @@
  * so the only non-canonical ciphertexts are transient pre-rescale sums and x_hi.
  */
 import { HecError } from '../../ir/diagnostics.ts';
+import { DEFAULT_BABY_COST, planBabyGiant } from '../../ir/bsgs.ts';
 import type { CkksParams } from '../../ir/params.ts';
 import { ChebEvaluator, kFromHammingWeight, planEvalMod, type EvalModPlan } from './evalmod.ts';
 import { crot, cvec, fftGroups, matScale, matTimesDiag, permuteBR, type CVec, type DiagMatrix } from './linalg.ts';
@@ -65,29 +66,19 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Choose the baby count minimising babyCost·babies + giants (a hoisted baby rotation costs `babyCost` of a full
- * rotation: it skips the decomposition). 0.6 keeps the key count and the extended-basis babies small: with 0.4 a
- * whole N16_BOOT (now N16_BOOT_H192_INSECURE) real bootstrap was 1% faster (9.99 vs 10.12 s, one thread) but needed 8 more rotation keys
+ * Choose the baby count minimising babyCost·babies + giants (ir/bsgs.ts, the planner the matrix–vector kernels use
+ * too; a hoisted baby rotation costs `babyCost` of a full rotation: it skips the decomposition). 0.6 keeps the key
+ * count and the extended-basis babies small: with 0.4 a whole N16_BOOT (now N16_BOOT_H192_INSECURE) real bootstrap
+ * was 1% faster (9.99 vs 10.12 s, one thread) but needed 8 more rotation keys
  * (1.3 GB loaded). Then pre-rotate the diagonals.
  */
-export function planLinearTransform(m: DiagMatrix, n: number, babyCost = 0.6): LinearTransform {
+export function planLinearTransform(m: DiagMatrix, n: number, babyCost = DEFAULT_BABY_COST): LinearTransform {
   const keys = [...m.keys()];
   let h = 0;
   for (const k of keys) if (k !== 0) h = gcd(h, Math.abs(signed(k, n)));
   if (h === 0) h = 1;
   const idx = keys.map((k) => signed(k, n) / h);
-  let best: { n1: number; cost: number } | undefined;
-  for (let n1 = 1; n1 <= 2 * keys.length; n1 *= 2) {
-    const babies = new Set<number>(), giants = new Set<number>();
-    for (const i of idx) {
-      const b = ((i % n1) + n1) % n1;
-      babies.add(b);
-      giants.add((i - b) / n1);
-    }
-    const cost = babyCost * [...babies].filter((b) => b !== 0).length + [...giants].filter((g) => g !== 0).length;
-    if (best === undefined || cost < best.cost) best = { n1, cost };
-  }
-  const n1 = best!.n1;
+  const n1 = planBabyGiant(idx, babyCost).babySteps;
   const babySet = new Set<number>([0]);
   const giantMap = new Map<number, { baby: number; diag: CVec }[]>();
   keys.forEach((k, t) => {

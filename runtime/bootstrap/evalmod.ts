@@ -18,6 +18,7 @@
  * the optimal depth ⌈log2(d+1)⌉ and is split further, every other part is a baby-step sum with one spare level.
  * Scales: see ChebEvaluator (every sum is formed before its single rescale, addends joined at exactly its label).
  */
+import { chebyshevInterpolate, maxError } from '../../ir/chebyshev.ts';
 import { alignTo, dropKeep, exactScale, type Prim } from './prim.ts';
 
 /** erfc via Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, enough for a tail bound). */
@@ -41,35 +42,6 @@ export function kFromHammingWeight(h: number, logN: number, failLog2 = 20): numb
   return Math.ceil(z * sd);
 }
 
-/** Chebyshev interpolation coefficients (degree d) of f on [−1, 1] at the d+1 Chebyshev nodes. */
-export function chebInterpolate(f: (x: number) => number, d: number): Float64Array {
-  const m = d + 1;
-  const fx = new Float64Array(m);
-  const th = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    th[k] = (Math.PI * (k + 0.5)) / m;
-    fx[k] = f(Math.cos(th[k]!));
-  }
-  const c = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let k = 0; k < m; k++) s += fx[k]! * Math.cos(j * th[k]!);
-    c[j] = ((j === 0 ? 1 : 2) / m) * s;
-  }
-  return c;
-}
-
-/** Clenshaw evaluation of Σ c_j T_j(x). */
-export function chebEval(c: Float64Array, x: number): number {
-  let b1 = 0, b2 = 0;
-  for (let j = c.length - 1; j >= 1; j--) {
-    const b0 = 2 * x * b1 - b2 + c[j]!;
-    b2 = b1;
-    b1 = b0;
-  }
-  return x * b1 - b2 + c[0]!;
-}
-
 export interface EvalModPlan {
   /** Interval half-width in t: x = t/kPrime. */
   kPrime: number;
@@ -85,15 +57,6 @@ export interface EvalModPlan {
   approxError: number;
   /** Levels consumed by EvalMod as a whole (= depth). */
   totalDepth: number;
-}
-
-export function maxApproxError(c: Float64Array, f: (x: number) => number, samples = 20000): number {
-  let e = 0;
-  for (let i = 0; i <= samples; i++) {
-    const x = -1 + (2 * i) / samples;
-    e = Math.max(e, Math.abs(chebEval(c, x) - f(x)));
-  }
-  return e;
 }
 
 /** Smallest odd degree within `maxDepth` whose interpolant reaches `targetError` (or the best one that fits). */
@@ -116,9 +79,10 @@ function planOdd(kPrime: number, f: (x: number) => number, omega: number, maxDep
   // The Chebyshev coefficients of sin(ωx) are 2·J_j(ω): negligible beyond j ≈ ω + 15·ω^{1/3}; start near ω.
   let best: EvalModPlan | undefined;
   for (let d = Math.min(maxDeg, Math.max(3, Math.floor(omega) | 1)); d <= maxDeg; d += 2) {
-    const c = chebInterpolate(f, d);
-    for (let j = 0; j < c.length; j += 2) c[j] = 0;
-    const e = maxApproxError(c, f, Math.max(4000, 40 * d));
+    const series = chebyshevInterpolate(f, -1, 1, d);
+    for (let j = 0; j < series.coeffs.length; j += 2) series.coeffs[j] = 0;
+    const e = maxError(series, f, false, Math.max(4000, 40 * d));
+    const c = Float64Array.from(series.coeffs);
     best = { kPrime, coeffs: c, degree: d, depth: Math.ceil(Math.log2(d + 1)), approxError: e, totalDepth: Math.ceil(Math.log2(d + 1)) };
     if (e <= targetError) break;
     d += 6; // coarse steps: the error falls super-exponentially, a few extra degrees are cheap

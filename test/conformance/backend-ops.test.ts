@@ -4,7 +4,7 @@
  * Backends that cannot load are reported as skipped tests carrying the load error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalScale, sameScale } from '../../runtime/backends/sim/checks.ts';
+import { canonicalScale, sameScale } from '../../runtime/backends/checks.ts';
 import { BOOTSTRAP_INPUT_BOUND } from '../../runtime/backends/sim/index.ts';
 import type { Backend, Ciphertext, ClientContext, ServerContext, SlotValues } from '../../runtime/backend.ts';
 import type { CkksParams } from '../../ir/params.ts';

@@ -29,7 +29,7 @@ import { makeParams, type CkksParams } from '../../ir/params.ts';
 
 /**
  * cpu runs the secure N15_SHALLOW preset. node-seal (wasm, 4 GiB) cannot hold that many 2^15 Galois keys, so it runs
- * the same plan shape at 2^13 with an insecure test chain (loudly named).
+ * the same plan shape at N = 2^13 with an insecure test chain (loudly named).
  */
 const PARAMS: Record<string, CkksParams> = {
   cpu: presetParams('N15_SHALLOW'),

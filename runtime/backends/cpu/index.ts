@@ -39,7 +39,7 @@ import {
   checkScaleCapacity,
   normRotation,
   sameScale,
-} from '../sim/checks.ts';
+} from '../checks.ts';
 import { nat, requireCpuNative, type NativeContext, type NativeObject } from './native.ts';
 
 export { cpuNotBuiltReason, loadCpuNative } from './native.ts';
@@ -130,6 +130,9 @@ export class CpuClient implements ClientContext {
   /** The secret key in its own file type (servers refuse to load it). Keep it private. */
   secretKeyBytes(): Uint8Array {
     return nat(() => this.cx.serialize(this.sk));
+  }
+  exportSecretKey(): Uint8Array {
+    return this.secretKeyBytes();
   }
   publicKeyBytes(): Uint8Array {
     return nat(() => this.cx.serialize(this.publicKey()));
@@ -496,6 +499,9 @@ export const cpuBackend: CpuBackend = {
   },
   async createClient(params: CkksParams, opts: CpuClientOptions = {}): Promise<CpuClient> {
     return new CpuClient(params, opts);
+  },
+  async restoreClient(params: CkksParams, secretKey: Uint8Array): Promise<CpuClient> {
+    return CpuClient.fromSecretKey(params, secretKey);
   },
   async createServer(params: CkksParams, keys: EvaluationKeys): Promise<CpuServer> {
     return CpuServer.create(params, keys);

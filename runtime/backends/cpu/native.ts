@@ -101,6 +101,9 @@ export interface CpuNative {
   engineVersion: number;
 }
 
+/** The engine this TypeScript expects (addon.cpp `engineVersion`): an older build is reported as stale, not used. */
+const ENGINE_VERSION = 3;
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADDON = path.resolve(here, '../../native/build/Release/hec_cpu.node');
 
@@ -118,6 +121,11 @@ export function loadCpuNative(): CpuNative | null {
   try {
     const req = createRequire(import.meta.url);
     loaded = req(ADDON) as CpuNative;
+    if (loaded.engineVersion !== ENGINE_VERSION) {
+      reason = `the cpu engine build is stale (engine version ${loaded.engineVersion}, this hec needs ${ENGINE_VERSION}); run \`node runtime/native/build.mjs\``;
+      loaded = null;
+      return null;
+    }
     const env = process.env.HEC_THREADS;
     if (env !== undefined && /^\d+$/.test(env)) loaded.setThreads(Number(env));
   } catch (e) {

@@ -12,7 +12,7 @@ import { HecError } from '../../../ir/diagnostics.ts';
 import type { CkksParams } from '../../../ir/params.ts';
 import type { EvaluationKeys, KeyRequest } from '../../backend.ts';
 import { KeyPartReader, framedKeySet } from '../../key-parts.ts';
-import { E_BYTES, paramFingerprint } from '../sim/checks.ts';
+import { E_BYTES, paramFingerprint } from '../checks.ts';
 
 const CT_MAGIC = 0x43434548; // "HECC"
 const KEY_TAG = 'seal';

@@ -6,7 +6,7 @@
  *   returns real parts (every op preserves real inputs, so imaginary parts are noise only).
  * - No bootstrapping (capabilities.bootstrapping = false; `bootstrap` throws HEC5105).
  * - logN ≤ 15 (4 GiB wasm heap).
- * Bookkeeping (levels, scales, capacity, missing keys) uses the same checks as `sim` (../sim/checks.ts) before SEAL
+ * Bookkeeping (levels, scales, capacity, missing keys) uses the same checks as `sim` (../checks.ts) before SEAL
  * is called, so both reject the same plans with the same codes; SEAL's own exceptions become HEC5112.
  * Precision: SEAL decomposes key switching per prime with non-centred digits, so its key-switching error is about
  * max(q_i)/P relative and concentrates at slot 0; keep q_0 well below the special prime (conformance: q_0 50 bits,
@@ -33,7 +33,7 @@ import type {
 import {
   E_ARG, E_FREED, E_LEVEL, E_MISSING_KEY, E_NO_BOOTSTRAP, E_SCALE_MISMATCH, E_UNSUPPORTED,
   canonicalScale, checkLevel, checkSameLevelScale, checkScaleCapacity, normRotation, sameScale,
-} from '../sim/checks.ts';
+} from '../checks.ts';
 import { SEAL_MAX_LOGN, getSeal, guard, must, sealContext, type SealContext } from './lib.ts';
 import { encodeKeys, galoisStep, readKeys, unwrapCiphertext, wrapCiphertext } from './format.ts';
 

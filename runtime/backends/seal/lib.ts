@@ -14,7 +14,7 @@ import type { Context } from 'node-seal/implementation/context.js';
 import type { ParmsIdType } from 'node-seal/implementation/parms-id-type.js';
 import { HecError } from '../../../ir/diagnostics.ts';
 import type { CkksParams } from '../../../ir/params.ts';
-import { E_UNSUPPORTED, paramFingerprint } from '../sim/checks.ts';
+import { E_UNSUPPORTED, paramFingerprint } from '../checks.ts';
 
 export const SEAL_MAX_LOGN = 15;
 

@@ -14,7 +14,7 @@ import { HecError } from '../../../ir/diagnostics.ts';
 import type { CkksParams } from '../../../ir/params.ts';
 import type { EvaluationKeys, KeyRequest } from '../../backend.ts';
 import { KeyPartReader, framedKeySet } from '../../key-parts.ts';
-import { E_BYTES, paramFingerprint } from './checks.ts';
+import { E_BYTES, paramFingerprint } from '../checks.ts';
 
 const CT_MAGIC = 0x53434548; // "HECS" read as little-endian u32
 const KEY_TAG = 'sim ';
@@ -102,4 +102,32 @@ export async function decodeKeys(params: CkksParams, keys: EvaluationKeys): Prom
     else if (k !== 'relin' && k !== 'conj') throw new HecError(E_BYTES, `sim: unknown evaluation key '${k}'`, { fix: 'generate keys with the sim backend client' });
   }
   return { relinearize: m.keys.includes('relin'), conjugate: m.keys.includes('conj'), bootstrap: m.bootstrap, rotations };
+}
+
+const SECRET_MAGIC = 0x4b434548; // "HECK"
+
+/**
+ * sim's "secret key" file: sim encrypts nothing and has no secret, so the file only records the backend and the
+ * parameter fingerprint (16 bytes), so that `hec keygen` / `hec run --keys` behave as on a real engine and mixing
+ * parameters or backends fails loudly.
+ */
+export function encodeSecretKey(params: CkksParams): Uint8Array {
+  const out = new Uint8Array(16);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, SECRET_MAGIC, true);
+  dv.setUint16(4, VERSION, true);
+  dv.setUint32(8, paramFingerprint(params), true);
+  for (let i = 0; i < 4; i++) out[12 + i] = KEY_TAG.charCodeAt(i);
+  return out;
+}
+
+export function checkSecretKey(params: CkksParams, bytes: Uint8Array): void {
+  const why = (w: string): never => {
+    throw new HecError(E_BYTES, `sim: cannot read the secret-key file: ${w}`, { fix: 'use a secret key written by hec keygen with the sim backend for these parameters' });
+  };
+  if (bytes.byteLength !== 16) why(`${bytes.byteLength} bytes, expected 16`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(0, true) !== SECRET_MAGIC || dv.getUint16(4, true) !== VERSION) why('bad magic or version');
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== KEY_TAG) why('made by another backend');
+  if (dv.getUint32(8, true) !== paramFingerprint(params)) why(`made for other parameters than '${params.name}'`);
 }

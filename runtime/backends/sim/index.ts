@@ -2,7 +2,7 @@
  * @fileoverview `sim`: the slot-exact float64 reference backend, the living definition of every op's semantics.
  *
  * A ciphertext is {re, im: Float64Array(slots), level, scale}. No encryption happens; what makes `sim` useful is
- * that it enforces the same bookkeeping as a real CKKS engine (runtime/backends/sim/checks.ts): level/scale agreement
+ * that it enforces the same bookkeeping as a real CKKS engine (runtime/backends/checks.ts): level/scale agreement
  * of operands, scale capacity and modular wrap-around, level underflow, missing evaluation keys, the bootstrap input
  * bound, and constant quantisation (a constant c encoded at scale s is round(c·s)/s, exactly as in a real encoder).
  * Plans that run on `sim` therefore fail on real engines only through noise, not through bookkeeping.
@@ -43,11 +43,11 @@ import {
   checkScaleCapacity,
   normRotation,
   sameScale,
-} from './checks.ts';
+} from '../checks.ts';
 import type { RangeStats } from './range-stats.ts';
-import { decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys } from './format.ts';
+import { checkSecretKey, decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys, encodeSecretKey } from './format.ts';
 
-export { BOOTSTRAP_INPUT_BOUND } from './checks.ts';
+export { BOOTSTRAP_INPUT_BOUND } from '../checks.ts';
 export { RangeStats } from './range-stats.ts';
 
 export interface SimOptions {
@@ -175,6 +175,10 @@ class SimClient implements ClientContext {
     this.alive();
     const { re, im } = decodeCiphertext(this.params, ciphertext);
     return { re, im };
+  }
+  exportSecretKey(): Uint8Array {
+    this.alive();
+    return encodeSecretKey(this.params);
   }
   dispose(): void {
     this.disposed = true;
@@ -533,6 +537,10 @@ export function createSimBackend(opts: SimOptions = {}): Backend {
     encrypts: false,
     capabilities: (params) => capabilitiesFor(params, opts),
     createClient: async (params) => new SimClient(params, opts),
+    restoreClient: async (params, secretKey) => {
+      checkSecretKey(params, secretKey);
+      return new SimClient(params, opts);
+    },
     createServer: async (params, keys) => new SimServer(params, await decodeKeys(params, keys), opts),
   };
 }

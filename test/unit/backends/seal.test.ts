@@ -3,7 +3,7 @@ import { HecError } from '../../../ir/diagnostics.ts';
 import { makeParams } from '../../../ir/params.ts';
 import { presetParams } from '../../../ir/presets.ts';
 import { sealBackend } from '../../../runtime/backends/seal/index.ts';
-import { canonicalScale, sameScale } from '../../../runtime/backends/sim/checks.ts';
+import { canonicalScale, sameScale } from '../../../runtime/backends/checks.ts';
 
 // SEAL takes primes of at most 60 bits, so q_0 and P are requested at 50 bits (makeParams rounds up to 51).
 const params = makeParams({

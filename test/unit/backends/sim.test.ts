@@ -3,7 +3,7 @@ import { codeOf } from '../../conformance/harness.ts';
 import { makeParams, type CkksParams } from '../../../ir/params.ts';
 import { HecError } from '../../../ir/diagnostics.ts';
 import { BOOTSTRAP_INPUT_BOUND, createSimBackend, simBackend } from '../../../runtime/backends/sim/index.ts';
-import { canonicalScale, sameScale } from '../../../runtime/backends/sim/checks.ts';
+import { canonicalScale, sameScale } from '../../../runtime/backends/checks.ts';
 import type { ClientContext, ServerContext } from '../../../runtime/backend.ts';
 import { seededVector } from '../../helpers/seeded.ts';
 

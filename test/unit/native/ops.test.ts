@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Ciphertext } from '../../../runtime/backend.ts';
 import { cpuBackend, type CpuClient, type CpuServer } from '../../../runtime/backends/cpu/index.ts';
-import { canonicalScale } from '../../../runtime/backends/sim/checks.ts';
+import { canonicalScale } from '../../../runtime/backends/checks.ts';
 import { precision, report, skipReason, smallParams, vec } from './helpers.ts';
 
 const params = smallParams();

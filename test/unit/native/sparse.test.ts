@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { cpuBackend } from '../../../runtime/backends/cpu/index.ts';
-import { canonicalScale } from '../../../runtime/backends/sim/checks.ts';
+import { canonicalScale } from '../../../runtime/backends/checks.ts';
 import { native, precision, report, skipReason, smallParams, vec } from './helpers.ts';
 
 describe.skipIf(skipReason !== undefined)('cpu engine: sparse secret and bootstrapping primitives', () => {

@@ -3,7 +3,7 @@
  * interpolation at the nodes. (The end-to-end tests check the approximations' effect on logits against onnxruntime.)
  */
 import { describe, expect, it } from 'vitest';
-import { chebyshevEval, chebyshevInterpolate, maxError } from '../../../passes/approx/chebyshev.ts';
+import { chebyshevEval, chebyshevInterpolate, maxError } from '../../../ir/chebyshev.ts';
 
 describe('Chebyshev interpolation', () => {
   it('converges geometrically for analytic functions', () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { HecError } from '../../../ir/diagnostics.ts';
 import { makeParams } from '../../../ir/params.ts';
-import { paramFingerprint } from '../../../runtime/backends/sim/checks.ts';
+import { paramFingerprint } from '../../../runtime/backends/checks.ts';
 import { simBackend } from '../../../runtime/backends/sim/index.ts';
 import {
   KEY_PART_HEADER, KeyPartReader, collectKeyParts, encodeKeyPart, evaluationKeysFromParts, observeKeyParts, partChecksum, readKeyParts, writeKeyParts,

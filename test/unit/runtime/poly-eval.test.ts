@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { polyDepth } from '../../../ir/ops.ts';
 import { presetParams } from '../../../ir/presets.ts';
-import { chebyshevEval, chebyshevInterpolate } from '../../../passes/approx/chebyshev.ts';
+import { chebyshevEval, chebyshevInterpolate } from '../../../ir/chebyshev.ts';
 import { simBackend } from '../../../runtime/backends/sim/index.ts';
 import { evalChebyshev } from '../../../runtime/poly-eval.ts';
 import { seededVector } from '../../helpers/seeded.ts';

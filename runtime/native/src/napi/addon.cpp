@@ -660,7 +660,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIfma", Napi::Function::New(env, SetIfma));
   exports.Set("chacha20", Napi::Function::New(env, ChaCha20));
   exports.Set("expandUniform", Napi::Function::New(env, ExpandUniform));
-  exports.Set("engineVersion", Napi::Number::New(env, 2));
+  // 3: encapsulation key over q_0·p_0, secretKeyHammingWeight, secret-key files checked on load.
+  exports.Set("engineVersion", Napi::Number::New(env, 3));
   return exports;
 }
 

@@ -1,5 +1,7 @@
 /**
- * @fileoverview Chebyshev interpolation on an interval, and degree selection by a measured error target.
+ * @fileoverview Chebyshev interpolation on an interval, Clenshaw evaluation, and degree selection by a measured error
+ * target: the one Chebyshev module of hec, used by poly-approx (passes/), the magnitude analysis and the bootstrap's
+ * EvalMod polynomial (runtime/bootstrap/evalmod.ts). It lives in ir/ because both passes/ and runtime/ may import ir/.
  *
  * The series p(x) = Σ c_k T_k(u), u = (2x − a − b)/(b − a), interpolates f at the Chebyshev nodes of the first kind
  * (near-minimax for smooth f: Trefethen, "Approximation Theory and Approximation Practice", ch. 4–8). Errors are
@@ -31,23 +33,27 @@ export function chebyshevInterpolate(f: (x: number) => number, a: number, b: num
 /** Evaluate a Chebyshev series with Clenshaw's recurrence (the plaintext reference). */
 export function chebyshevEval(s: ChebyshevSeries, x: number): number {
   const [a, b] = s.domain;
-  const u = (2 * x - a - b) / (b - a);
+  return clenshaw(s.coeffs, (2 * x - a - b) / (b - a));
+}
+
+/** Σ_k c_k T_k(u) by Clenshaw's recurrence, for u in [−1, 1]. */
+export function clenshaw(coeffs: ArrayLike<number>, u: number): number {
   let b1 = 0;
   let b2 = 0;
-  for (let k = s.coeffs.length - 1; k >= 1; k--) {
-    const t = 2 * u * b1 - b2 + s.coeffs[k]!;
+  for (let k = coeffs.length - 1; k >= 1; k--) {
+    const t = 2 * u * b1 - b2 + coeffs[k]!;
     b2 = b1;
     b1 = t;
   }
-  return u * b1 - b2 + s.coeffs[0]!;
+  return u * b1 - b2 + coeffs[0]!;
 }
 
-/** Largest error |p − f| (or relative, |p/f − 1|) on a grid of 2001 points. */
-export function maxError(s: ChebyshevSeries, f: (x: number) => number, relative = false): number {
+/** Largest error |p − f| (or relative, |p/f − 1|) on a uniform grid of samples + 1 points of the domain. */
+export function maxError(s: ChebyshevSeries, f: (x: number) => number, relative = false, samples = 2000): number {
   const [a, b] = s.domain;
   let worst = 0;
-  for (let i = 0; i <= 2000; i++) {
-    const x = a + ((b - a) * i) / 2000;
+  for (let i = 0; i <= samples; i++) {
+    const x = a + ((b - a) * i) / samples;
     const fx = f(x);
     const e = relative ? Math.abs(chebyshevEval(s, x) / fx - 1) : Math.abs(chebyshevEval(s, x) - fx);
     if (e > worst) worst = e;

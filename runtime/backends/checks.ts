@@ -15,8 +15,8 @@
  *   HEC5114 polynomial input outside its approximation domain
  *   HEC5201 no backend could be loaded    HEC5202 unknown backend name
  */
-import { HecError } from '../../../ir/diagnostics.ts';
-import type { CkksParams } from '../../../ir/params.ts';
+import { HecError } from '../../ir/diagnostics.ts';
+import type { CkksParams } from '../../ir/params.ts';
 
 export const E_LEVEL_MISMATCH = 'HEC5101';
 export const E_SCALE_MISMATCH = 'HEC5102';
