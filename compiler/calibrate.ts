@@ -52,15 +52,26 @@ export function readCalibrationFile(path: string, byteLevel: boolean): number[][
   } catch (e) {
     throw new HecError('HEC1040', `cannot read calibration file ${path}: ${(e as Error).message}`);
   }
+  if (bytes.length === 0) throw new HecError('HEC1040', `calibration file ${path} is empty`, { fix: 'give it text the model will see (byte-level models) or lines of token ids' });
   if (byteLevel) {
     const out: number[][] = [];
     for (let i = 0; i < bytes.length && out.length < 32; i += 160) out.push([...bytes.subarray(i, i + 160)]);
     return out;
   }
-  const seqs = bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/[\s,]+/).map(Number));
-  if (seqs.some((q) => q.some((t) => !Number.isInteger(t) || t < 0))) {
-    throw new HecError('HEC1040', `calibration file ${path} must hold non-negative integer token ids, one sequence per line`);
-  }
+  const lines = bytes.toString('utf8').split('\n');
+  const seqs: number[][] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    const ids = l.trim().split(/\s*,\s*|\s+/);
+    const bad = ids.find((t) => !/^\d+$/.test(t));
+    if (bad !== undefined) {
+      throw new HecError('HEC1040', `calibration file ${path} line ${i + 1}: '${bad}' is not a token id (non-negative decimal integers, one sequence per line)`, {
+        location: { file: path, line: i + 1 },
+      });
+    }
+    seqs.push(ids.map(Number));
+  });
+  if (seqs.length === 0) throw new HecError('HEC1040', `calibration file ${path} holds no token ids`, { fix: 'one line of token ids per sequence, e.g. 12 7 42' });
   return seqs;
 }
 

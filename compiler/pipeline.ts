@@ -18,7 +18,7 @@ import { polyApproxPass, type ApproximationRecord } from '../passes/poly-approx.
 import { ALL_PASSES, checkUnique } from '../passes/registry.ts';
 import { validatePlanPass } from '../passes/validate-plan.ts';
 import { bootstrapRotations } from '../runtime/bootstrap/index.ts';
-import { paramsToAttr } from '../runtime/plan.ts';
+import { paramsToAttr, weightFilesAttr } from '../runtime/plan.ts';
 import { calibrateBootstrapRanges } from './calibrate-bootstrap.ts';
 import type { ModelRanges } from './lower/ranges.ts';
 import { layersAttr } from './truncate.ts';
@@ -74,6 +74,8 @@ export const planHeaderPass: Pass<void, CompileContext> = {
     module.attrs.model = {
       path: model.source.path,
       sha256: model.source.sha256,
+      // The plan binds every external weight file too (runtime/plan.ts assertPlanModel, HEC5034).
+      weight_files: weightFilesAttr(model.source),
       exporter: model.source.exporter,
       opset: model.source.opset,
       graph_only: model.source.graphOnly,

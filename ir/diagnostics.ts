@@ -5,7 +5,9 @@
  * location (file:line:col of IR text, ONNX node name and op type) and a `fix:` line. Codes are grouped by phase:
  * 1xxx frontend, 2xxx IR syntax, 3xxx verifier, 4xxx passes, 5xxx runtime and backends, 6xxx parameters/security.
  * It lives in `ir/` because `ir/` imports nothing of hec, and every other folder may import `ir/`.
+ * Every code is listed in ir/error-codes.ts with its meaning and a general fix, used when a raise site gives none.
  */
+import { defaultFix } from './error-codes.ts';
 
 export interface DiagnosticLocation {
   file?: string;
@@ -47,7 +49,8 @@ export class HecError extends Error {
   constructor(code: string, message: string, extra: { location?: DiagnosticLocation; fix?: string } = {}) {
     super(`${code}: ${message}`);
     this.name = 'HecError';
-    this.diagnostic = { code, message, ...extra };
+    const fix = extra.fix ?? defaultFix(code);
+    this.diagnostic = { code, message, ...extra, ...(fix !== undefined ? { fix } : {}) };
   }
   get code(): string {
     return this.diagnostic.code;

@@ -59,6 +59,8 @@ export interface ModelSource {
   path: string;
   /** sha256 of the .onnx file bytes (hex). */
   sha256: string;
+  /** The external weight files the model names and the sha256 of each (null: absent, graph-only). */
+  weightFiles: { location: string; sha256: string | null }[];
   exporter: string;
   opset: number;
   graphOnly: boolean;

@@ -70,6 +70,11 @@ export function verifyFunc(f: Func, opts: VerifyOptions): Diagnostic[] {
     } catch (e) {
       if (!(e instanceof HecError)) throw e;
       errors.push({ ...e.diagnostic, message: `${e.diagnostic.message} (${where(i)})` });
+      // Take the op's results as declared, so one bad op is one error, not a cascade of "used before definition".
+      for (const r of op.results) {
+        names.add(r.name);
+        defined.add(r);
+      }
     }
   });
   const last = f.ops[f.ops.length - 1];
@@ -102,12 +107,12 @@ export function verifyModule(m: Module, opts: VerifyOptions): Diagnostic[] {
   return m.funcs.flatMap((f) => verifyFunc(f, opts));
 }
 
-/** Verify and throw one HecError listing every problem. */
+/** Verify and throw one HecError: the first problem (the one to fix first), and how many more there are. */
 export function assertValid(m: Module, opts: VerifyOptions): void {
   const errs = verifyModule(m, opts);
-  if (errs.length > 0) {
-    const lines = errs.slice(0, 20).map((e) => `${e.code}: ${e.message}`);
-    if (errs.length > 20) lines.push(`… and ${errs.length - 20} more`);
-    throw new HecError(errs[0]!.code, `IR verification failed:\n  ${lines.join('\n  ')}`, { fix: errs[0]!.fix });
+  const first = errs[0];
+  if (first !== undefined) {
+    const more = errs.length > 1 ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
+    throw new HecError(first.code, `IR verification failed: ${first.message}${more}`, first.fix !== undefined ? { fix: first.fix } : {});
   }
 }

@@ -29,6 +29,8 @@ interface Placer {
   out: Op[];
   fresh: (hint: string) => string;
   lb: number;
+  /** The parameters' name, for diagnostics. */
+  paramsName: string;
   bootstrapped: Map<Value, Value>;
   drops: Map<Value, Map<number, Value>>;
   encodes: Map<Value, Map<number, Value>>;
@@ -122,9 +124,13 @@ function placeOp(p: Placer, op: Op): void {
   });
   for (const v of operands) {
     if (v.type.kind === 'ct' && v.type.level! < need) {
-      throw new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels but a bootstrap delivers only ${p.lb}`, {
-        fix: 'use parameters with more levels after bootstrapping, or lower the polynomial degree',
-      });
+      throw p.lb < 0
+        ? new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels, but the modulus chain of parameters '${p.paramsName}' is used up and they cannot bootstrap: the model is deeper than the chain`, {
+            fix: 'use a bootstrapping preset such as N16_BOOT_DENSE (or, for measurements, fewer layers with --layers)',
+          })
+        : new HecError('HEC4203', `${op.name} on %${v.name} needs ${need} levels but a bootstrap of parameters '${p.paramsName}' delivers only ${p.lb}`, {
+            fix: 'use a preset that leaves more levels after bootstrapping (e.g. N16_BOOT_DENSE)',
+          });
     }
   }
   const ctLevels = operands.filter((v) => v.type.kind === 'ct').map((v) => v.type.level!);
@@ -175,7 +181,7 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
     used.add(n);
     return n;
   };
-  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
+  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, paramsName: params.name, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
   const outgoing = new Map<string, number>();
   for (const op of func.ops) {
     if (op.name === 'ckks.return') placeReturn(p, op, stateLevels, outgoing);

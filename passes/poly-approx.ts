@@ -78,6 +78,7 @@ function planNewton(
   c: number,
   tol: number,
   maxDegree: number,
+  what: string,
 ): { series: ChebyshevSeries; steps: number; depth: number; error: number } {
   let best: { series: ChebyshevSeries; steps: number; depth: number; error: number } | null = null;
   for (let d = 1; d <= maxDegree; d = 2 * d + 1) {
@@ -94,9 +95,17 @@ function planNewton(
     if (best === null || depth < best.depth) best = { series, steps, depth, error: e };
   }
   if (best === null) {
-    throw new HecError('HEC4102', `no polynomial + Newton scheme reaches ${tol} relative error on [${a}, ${b}]`, {
-      fix: 'the calibrated range is too wide; calibrate on data closer to the use or raise the degree limit',
-    });
+    // Name the binding cause: the degree the parameters' levels allow (a higher degree would do), or the width of the
+    // domain itself, whose upper end for a softmax normaliser is the context length, not a calibrated value.
+    const needed = maxDegree < MAX_DEGREE_CAP ? lowestWorkingDegree(f, a, b, c, tol, maxDegree) : undefined;
+    const range = `[${a}, ${b}] (a range of ${(b / a).toPrecision(3)}×)`;
+    throw needed !== undefined
+      ? new HecError('HEC4102', `${what}: reaching ${tol} relative error on ${range} needs a degree-${needed} polynomial, but the levels between bootstraps of these parameters allow degree ${maxDegree}`, {
+          fix: 'use parameters with more levels between bootstraps, or a smaller --max-context (a softmax normaliser\'s range ends at it)',
+        })
+      : new HecError('HEC4102', `${what}: no Chebyshev + Newton scheme of degree ≤ ${MAX_DEGREE_CAP} reaches ${tol} relative error on ${range}: the range is too wide`, {
+          fix: 'a softmax normaliser\'s range ends at --max-context: lower it; its lower end comes from the calibrated attention scores (--calibration)',
+        });
   }
   return best;
 }
@@ -115,6 +124,17 @@ function fillZeroSlots(b: IrBuilder, x: Value, domain: [number, number]): Value 
   const { kind, fields } = layoutFields(l);
   const fill = b.encode({ kind: 'zero_slot_fill', layout: kind, fields, value: (domain[0] + domain[1]) / 2 }, l);
   return b.one('ckks.add_plain', [x, fill], {}, l);
+}
+
+/** The smallest degree 2^k − 1 above `from` (up to the cap) whose Newton plan reaches `tol`, if any. */
+function lowestWorkingDegree(f: (x: number) => number, a: number, b: number, c: number, tol: number, from: number): number | undefined {
+  for (let d = 2 * from + 1; d <= MAX_DEGREE_CAP; d = 2 * d + 1) {
+    const { error } = fitToTolerance(f, a, b, 0, d, true);
+    let e = error;
+    for (let steps = 0; e > tol && e < 0.9 && steps < 40; steps++) e = Math.min(1, c * e * e);
+    if (e <= tol) return d;
+  }
+  return undefined;
 }
 
 function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[], maxDegree: number): Value {
@@ -141,7 +161,7 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[], maxDegr
     case 'inv': {
       if (!(a > 0)) throw new HecError('HEC4101', `inv on %${name} needs a positive domain, got [${a}, ${bnd}]`);
       const tol = typeof op.attrs.rel_tol === 'number' ? op.attrs.rel_tol : INV_REL_TOL;
-      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol, maxDegree);
+      const plan = planNewton((t) => 1 / t, a, bnd, 2, 1, tol, maxDegree, `inv on %${name}`);
       // Bounds for the magnitude analysis: every iterate is within a factor (1 ± e), e < 1, of 1/x, so
       // x·y ∈ (0, 2), 2 − x·y ∈ (0, 2) and |y| < 2/a.
       const yMax = 2 / a;
@@ -159,7 +179,7 @@ function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[], maxDegr
       const eps = typeof op.attrs.pre_shift === 'number' ? op.attrs.pre_shift : 0;
       if (!(a * s + eps > 0)) throw new HecError('HEC4101', `inv_sqrt on %${name} needs s·x + ε > 0 on its domain`);
       const f = (t: number) => 1 / Math.sqrt(s * t + eps);
-      const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL, maxDegree);
+      const plan = planNewton(f, a, bnd, 3, 1.5, INV_REL_TOL, maxDegree, `inv_sqrt on %${name}`);
       // Bounds: iterates are within a factor (1 ± e), e < 0.9, of f, so y < 2·f_max, z·y² < 4, u ∈ (−0.5, 1.5).
       const fMax = Math.max(f(a), f(bnd));
       let y = polyOp(b, x, plan.series);

@@ -8,8 +8,10 @@
  * truncated or edited plan is rejected with HEC5002 instead of running wrong.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { HecError } from '../ir/diagnostics.ts';
+import type { ModelSource } from '../ir/model.ts';
 import type { Func, Module } from '../ir/module.ts';
 import { makeParams, type CkksParams, type CkksParamsLiteral } from '../ir/params.ts';
 import { parseModule } from '../ir/text/index.ts';
@@ -92,9 +94,65 @@ export function serializePlan(module: Module): string {
   return `${body}${CHECKSUM_PREFIX}${digest}\n`;
 }
 
+/**
+ * Write a plan atomically: the text goes to a temporary file beside `path`, which is then renamed over it, so a
+ * reader (or a crash) never sees half a plan, and two writers of the same plan cannot interleave.
+ */
 export function writePlan(path: string, module: Module): void {
-  writeFileSync(path, serializePlan(module));
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    writeFileSync(tmp, serializePlan(module), { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
+
+/** The weight files a plan was compiled with: location → sha256 (or 'absent' for a graph-only compile). */
+export function weightFilesAttr(source: ModelSource): AttrDict[] {
+  return source.weightFiles.map((w) => ({ location: w.location, sha256: w.sha256 ?? 'absent' }));
+}
+
+/**
+ * The model must be the bytes the plan was compiled from: the .onnx (HEC5033) and every external weight file
+ * (HEC5034), so replacing a `.data` file next to the model cannot run other weights silently. A weight file that is
+ * absent now is left to the weight store (HEC5030, graph-only).
+ */
+export function assertPlanModel(plan: Plan, source: ModelSource): void {
+  const header = plan.module.attrs.model;
+  const m = isAttrDict(header) ? header : {};
+  if (source.sha256 !== m.sha256) {
+    throw new HecError('HEC5033', `${source.path} is not the model this plan was compiled from (sha256 differs)`, {
+      fix: 'recompile the plan for this model, or pass --model with the model it was compiled from',
+    });
+  }
+  const bound = new Map<string, string>();
+  if (Array.isArray(m.weight_files)) {
+    for (const w of m.weight_files) if (isAttrDict(w) && typeof w.location === 'string' && typeof w.sha256 === 'string') bound.set(w.location, w.sha256);
+  }
+  for (const w of source.weightFiles) {
+    if (w.sha256 === null) continue;
+    const want = bound.get(w.location);
+    if (want === undefined) {
+      throw new HecError('HEC5034', `the plan does not record the sha256 of ${source.path}'s weight file ${w.location} (it was compiled by an older hec)`, {
+        fix: 'recompile the plan with this hec',
+      });
+    }
+    if (want === 'absent') {
+      throw new HecError('HEC5034', `the plan was compiled while the weight file ${w.location} was missing (a graph-only plan: default ranges, no calibration)`, {
+        fix: 'recompile the plan now that the weights are there',
+      });
+    }
+    if (want !== w.sha256) {
+      throw new HecError('HEC5034', `the weight file ${w.location} of ${source.path} is not the one this plan was compiled with (sha256 ${w.sha256.slice(0, 12)}…, the plan's ${want.slice(0, 12)}…)`, {
+        location: { file: w.location },
+        fix: 'restore the weight file the plan was compiled with, or recompile the plan for these weights',
+      });
+    }
+  }
+}
+
 
 export function parsePlan(text: string, file = '<plan>'): Plan {
   if (!text.startsWith('hec.plan')) {
@@ -115,7 +173,12 @@ export function parsePlan(text: string, file = '<plan>'): Plan {
   if (header !== 'hec.plan') throw new HecError('HEC5001', `${file} is an IR module, not a plan`);
   if (!isAttrDict(module.attrs.params)) throw new HecError('HEC5003', `${file} has no params header`);
   const params = paramsFromAttr(module.attrs.params);
-  assertValid(module, { bootstrapOutputLevel: params.bootstrapOutputLevel, requireLevels: true });
+  try {
+    assertValid(module, { bootstrapOutputLevel: params.bootstrapOutputLevel, requireLevels: true });
+  } catch (e) {
+    if (!(e instanceof HecError)) throw e;
+    throw new HecError(e.code, e.diagnostic.message, { ...e.diagnostic, location: { ...e.diagnostic.location, file } });
+  }
   const func = module.funcs.find((f) => f.name === 'decode_step');
   if (func === undefined) throw new HecError('HEC5003', `${file} has no @decode_step function`);
   return { module, params, func };
@@ -126,7 +189,9 @@ export function readPlan(path: string): Plan {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new HecError('HEC5005', `cannot read plan ${path}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOENT' ? 'no such file' : (code ?? String(e));
+    throw new HecError('HEC5005', `cannot read plan ${path}: ${why}`, { fix: 'pass a .plan file written by hec compile' });
   }
   return parsePlan(text, path);
 }

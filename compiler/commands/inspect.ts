@@ -69,6 +69,7 @@ export const inspectCommand: CommandSpec = {
   summary: 'summarise a plan: model, parameters, keys, per-token op counts',
   usage: 'hec inspect PLAN [--json]',
   options: [{ name: 'json', type: 'boolean', help: 'print one JSON object (adds op counts and approximations in full)' }],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const path = positional[0];
     if (path === undefined) throw new HecError('HEC0001', 'hec inspect needs a plan file', { fix: 'e.g. hec inspect llama-py.plan' });

@@ -27,6 +27,7 @@ export const keygenCommand: CommandSpec = {
     { name: 'allow-insecure', type: 'boolean', help: 'accept a plan with insecure (test) parameters' },
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
   ],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const progress = stderrProgress(opts.quiet === true);
     const planPath = positional[0];

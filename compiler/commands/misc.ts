@@ -2,15 +2,34 @@
  * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap`.
  */
 import { HecError } from '../../ir/diagnostics.ts';
+import { PRESETS } from '../../ir/presets.ts';
 import { COMPILE_PASSES, COMPILE_PIPELINE } from '../pipeline.ts';
 import { listBackends } from '../../runtime/registry.ts';
 import type { CommandSpec } from '../args.ts';
+
+function assertNever(x: never): never {
+  throw new HecError('HEC0001', `hec bench: unknown benchmark '${String(x)}'`, { fix: 'hec bench ckks, or hec bench bootstrap' });
+}
+
+function bootstrapPresets(): string[] {
+  return Object.entries(PRESETS).filter(([, p]) => p.bootstrapLevels > 0).map(([n]) => n);
+}
+
+/** `--log-n 14,15,16`: ring degrees the engine supports. */
+function parseLogNs(text: string): number[] {
+  const parts = text.split(',').map((t) => t.trim());
+  if (parts.some((t) => !/^\d+$/.test(t) || Number(t) < 12 || Number(t) > 16)) {
+    throw new HecError('HEC0003', `--log-n expects comma-separated ring degrees from 12 to 16, got '${text}'`, { fix: 'e.g. --log-n 14,15,16' });
+  }
+  return parts.map(Number);
+}
 
 export const passesCommand: CommandSpec = {
   name: 'passes',
   summary: 'list the compiler passes, in pipeline order, with what each requires and ensures, and their options',
   usage: 'hec passes',
   options: [],
+  maxPositional: 0,
   async run() {
     const inPipeline = new Set(COMPILE_PIPELINE.map((s) => s.pass.name));
     process.stdout.write(`hec compile runs: ${COMPILE_PIPELINE.map((s) => s.pass.name).join(' → ')}\n\n`);
@@ -30,6 +49,7 @@ export const backendsCommand: CommandSpec = {
   summary: 'list the runtime backends and whether each loads on this machine (and why not)',
   usage: 'hec backends',
   options: [],
+  maxPositional: 0,
   async run() {
     for (const b of await listBackends()) {
       const r = b as unknown as { name: string; available: boolean; reason?: string; description?: string };
@@ -45,34 +65,48 @@ export const benchCommand: CommandSpec = {
   usage: 'hec bench ckks|bootstrap [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N]',
   options: [
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
-    { name: 'threads', type: 'number', arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
+    { name: 'threads', type: 'number', integer: true, min: 1, arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
     { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT_DENSE: dense secret, sparse-secret encapsulation; N16_BOOT_H192_INSECURE: the former h=192 default)' },
     { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
-    { name: 'runs', type: 'number', arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
+    { name: 'runs', type: 'number', integer: true, min: 1, arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
   ],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const what = positional[0];
+    if (what !== 'ckks' && what !== 'bootstrap') {
+      throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`, { fix: 'hec bench ckks, or hec bench bootstrap' });
+    }
+    for (const o of what === 'ckks' ? ['preset', 'variant', 'runs'] : ['log-n']) {
+      if (opts[o] !== undefined) throw new HecError('HEC0003', `--${o} does not apply to 'hec bench ${what}'`, { fix: "see 'hec bench --help': each option says which benchmark it is for" });
+    }
     const threads = typeof opts.threads === 'number' ? [opts.threads] : undefined;
     if (what === 'ckks') {
       const { runCkksBench } = await import('./bench-ckks.ts');
-      const logNs = typeof opts['log-n'] === 'string' ? opts['log-n'].split(',').map(Number) : undefined;
+      const logNs = typeof opts['log-n'] === 'string' ? parseLogNs(opts['log-n']) : undefined;
       await runCkksBench({ json: opts.json === true, threads, logNs });
       return 0;
     }
     if (what === 'bootstrap') {
       const { runBootstrapBench } = await import('./bench-bootstrap.ts');
       const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
+      const presets = list(opts.preset);
+      // Every name is checked before the first (minutes-long) bootstrap runs.
+      for (const name of presets ?? []) {
+        const lit = PRESETS[name];
+        if (lit === undefined) throw new HecError('HEC6002', `unknown parameter preset '${name}'`, { fix: `bootstrapping presets: ${bootstrapPresets().join(', ')}` });
+        if (!(lit.bootstrapLevels > 0)) throw new HecError('HEC0003', `preset '${name}' cannot bootstrap`, { fix: `bootstrapping presets: ${bootstrapPresets().join(', ')}` });
+      }
       const variants = list(opts.variant);
       for (const v of variants ?? []) {
         if (v !== 'full' && v !== 'real') throw new HecError('HEC0001', `hec bench bootstrap: unknown variant '${v}'`, { fix: 'use --variant full, real or full,real' });
       }
       await runBootstrapBench({
-        json: opts.json === true, threads: threads?.[0], presets: list(opts.preset),
+        json: opts.json === true, threads: threads?.[0], presets,
         variants: variants as ('full' | 'real')[] | undefined, runs: typeof opts.runs === 'number' ? opts.runs : undefined,
       });
       return 0;
     }
-    throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`);
+    return assertNever(what);
   },
 };

@@ -13,7 +13,11 @@ import { parsePipeline, runPipeline } from '../../passes/pipeline.ts';
 import { ALL_PASSES } from '../../passes/registry.ts';
 import type { CommandSpec } from '../args.ts';
 import { passContextFor } from '../pipeline.ts';
-import { printIrAfter } from './compile.ts';
+import { checkInputFile, checkOutputPath, printIrAfter } from './compile.ts';
+
+function readInput(file: string): string {
+  return readFileSync(checkInputFile(file, 'hec opt'), 'utf8');
+}
 
 export const optCommand: CommandSpec = {
   name: 'opt',
@@ -28,6 +32,7 @@ export const optCommand: CommandSpec = {
     { name: 'print-ir-after', type: 'string', arg: 'PASS', help: "print the IR to stderr after PASS (comma-separated, or 'all')" },
     { name: 'output', alias: 'o', type: 'string', arg: 'FILE', help: 'write the result here instead of stdout' },
   ],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const file = positional[0];
     if (file === undefined) throw new HecError('HEC0001', 'hec opt needs an IR file', { fix: 'e.g. hec opt test/golden/passes/poly-approx/silu.hir --passes poly-approx --preset TEST_INSECURE_N13_DEEP --allow-insecure' });
@@ -37,7 +42,8 @@ export const optCommand: CommandSpec = {
     const steps = parsePipeline(opts.passes, ALL_PASSES);
     const params = presetParams(preset, { allowInsecure: opts['allow-insecure'] === true });
     const afterPass = typeof opts['print-ir-after'] === 'string' ? printIrAfter(opts['print-ir-after']) : undefined;
-    const { module } = parseModule(readFileSync(file, 'utf8'), file);
+    if (typeof opts.output === 'string') checkOutputPath(opts.output, [file]);
+    const { module } = parseModule(readInput(file), file);
     assertValid(module, { bootstrapOutputLevel: params.bootstrapOutputLevel });
     await runPipeline(module, passContextFor(params), steps, { verifyEach: opts['verify-each'] === true, afterPass });
     const text = printModule(module);

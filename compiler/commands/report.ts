@@ -14,6 +14,7 @@ export const reportCommand: CommandSpec = {
   summary: 'write one self-contained HTML page about a plan: modules on a time axis, levels, bootstraps, keys, approximations',
   usage: 'hec report PLAN -o plan.html',
   options: [{ name: 'output', alias: 'o', type: 'string', arg: 'FILE', help: 'the HTML file to write' }],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const planPath = positional[0];
     if (planPath === undefined) throw new HecError('HEC0001', 'hec report needs a plan file', { fix: 'hec report PLAN -o plan.html' });

@@ -5,48 +5,115 @@
  * `--max-new-tokens 0` only scores the given tokens (teacher forcing). Output: progress on stderr, and either the
  * generated text/ids or (`--json`) one JSON object with `generated` and `positions` [{input, top1, ms, logits?}].
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HecError } from '../../ir/diagnostics.ts';
 import { insecureBanner, type CkksParams } from '../../ir/params.ts';
 import { isAttrDict } from '../../ir/types.ts';
-import { resolveBackend } from '../../runtime/registry.ts';
-import { readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
+import { BACKENDS, resolveBackend } from '../../runtime/registry.ts';
+import { assertPlanModel, readPlan, writePlan, type Plan } from '../../runtime/plan.ts';
 import type { WeightStore } from '../../ir/plaintext-sources.ts';
 import type { CommandSpec } from '../args.ts';
-import { compileModel } from '../driver.ts';
 import { argmax } from '../model-eval.ts';
 import { loadLlamaSync } from '../onnx/frontend.ts';
 import { planLayers, truncationWarning } from '../truncate.ts';
 import { weightStore } from '../weights.ts';
-import { COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
+import { cachedPlanForModel } from '../plan-cache.ts';
+import { COMPILE_ONLY_OPTIONS, COMPILE_OPTIONS, DEFAULT_MODEL, compileOptionsFrom } from './compile.ts';
 import { stderrProgress } from './progress.ts';
 import { openLocalDecoder, openRemoteDecoder, type Decoder } from './run-decoder.ts';
 
+/** The prompt as the user gave it, checked for form before any plan is compiled or read. */
+type PromptRequest = { kind: 'tokens'; ids: number[] } | { kind: 'text'; text: string };
+
+/** `--tokens 1,2,3`: decimal token ids separated by commas or spaces (no hex, exponents, signs or empty fields). */
 function parseTokens(text: string): number[] {
-  const ids = text.split(/[\s,]+/).filter((t) => t !== '').map(Number);
-  if (ids.length === 0 || ids.some((t) => !Number.isInteger(t) || t < 0)) {
-    throw new HecError('HEC0003', `--tokens expects comma-separated non-negative integers, got '${text}'`);
+  const fields = text.trim().split(/\s*,\s*|\s+/);
+  const bad = fields.find((t) => !/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)));
+  if (text.trim() === '' || bad !== undefined) {
+    throw new HecError('HEC0003', `--tokens expects comma-separated non-negative decimal integers, got '${text}'${bad !== undefined && text.trim() !== '' ? ` ('${bad}' is not one)` : ''}`, {
+      fix: 'e.g. --tokens 12,7,42',
+    });
   }
-  return ids;
+  return fields.map(Number);
 }
 
-/** Compile an ONNX model once per (model bytes, options), caching the plan under .hec-cache/. */
-export async function planForModel(model: string, opts: Record<string, unknown>, progress: (s: string, d?: string) => void): Promise<string> {
-  const co = compileOptionsFrom(opts, progress);
-  const sha = createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 16);
-  const dir = resolve('.hec-cache');
-  const out = join(dir, `${sha}-${co.preset}-ctx${co.maxContext}-cal${co.bootstrapCalibrationTokens}${co.layers !== undefined ? `-layers${co.layers}` : ''}.plan`);
-  if (existsSync(out)) {
-    progress('plan', `reusing ${out}`);
-    return out;
+function parsePromptRequest(opts: Record<string, unknown>): PromptRequest {
+  const tokens = opts.tokens;
+  const prompt = opts.prompt;
+  if (typeof tokens === 'string' && typeof prompt === 'string') {
+    throw new HecError('HEC0003', '--prompt and --tokens are both given; the prompt is one or the other', { fix: 'keep --prompt TEXT (byte-level models) or --tokens IDS, not both' });
   }
-  mkdirSync(dir, { recursive: true });
-  const r = await compileModel(model, co);
-  (r.module.attrs.model as Record<string, unknown>).path = resolve(model);
-  writePlan(out, r.module);
-  progress('plan', `compiled to ${out}`);
+  if (typeof tokens === 'string') return { kind: 'tokens', ids: parseTokens(tokens) };
+  if (typeof prompt === 'string') {
+    if (prompt === '') throw new HecError('HEC0003', 'the prompt is empty', { fix: "give at least one character: --prompt 'def f'" });
+    // Node decodes argv as UTF-8 and turns bytes that are not UTF-8 into U+FFFD: running that would silently feed
+    // the model the three bytes EF BF BD instead of what the user had.
+    if (prompt.includes('\uFFFD')) {
+      throw new HecError('HEC0003', '--prompt is not valid UTF-8 (or contains U+FFFD): hec cannot tell which bytes were meant', {
+        fix: 'pass the bytes as token ids instead: --tokens 104,105 (byte-level models: one id per byte)',
+      });
+    }
+    return { kind: 'text', text: prompt };
+  }
+  throw new HecError('HEC0001', 'hec run needs --prompt TEXT or --tokens IDS', { fix: "e.g. hec run --prompt 'def fib(n):' or hec run PLAN --tokens 1,2,3" });
+}
+
+/** The target must be a file: a missing path or a directory (even one named x.onnx) is HEC0004. */
+function checkTarget(target: string, opts: Record<string, unknown>): void {
+  if (!existsSync(target)) {
+    const hint = typeof opts.prompt === 'string' && !/\.(onnx|plan)$/.test(target)
+      ? `if '${target}' is part of the prompt, quote the whole prompt: --prompt '${opts.prompt} ${target}'`
+      : 'pass a .plan written by hec compile, or an .onnx model';
+    throw new HecError('HEC0004', `no such file: ${target}`, { fix: hint });
+  }
+  if (statSync(target).isDirectory()) throw new HecError('HEC0004', `${target} is a directory, not a plan or model file`, { fix: 'pass a .plan written by hec compile, or an .onnx model file' });
+}
+
+/** The prompt as token ids of the plan's vocabulary (HEC0005), before any key is generated. */
+function promptForPlan(request: PromptRequest, plan: Plan, planPath: string): { prompt: number[]; vocab: number } {
+  const model = plan.module.attrs.model;
+  const config = isAttrDict(model) && isAttrDict(model.config) ? model.config : {};
+  const vocab = typeof config.vocab_size === 'number' ? config.vocab_size : 0;
+  if (request.kind === 'text') {
+    if (vocab !== 256) throw new HecError('HEC0005', `--prompt needs a byte-level model (vocab 256); this one has vocab ${vocab}`, { fix: 'pass --tokens with token ids' });
+    return { prompt: [...Buffer.from(request.text, 'utf8')], vocab };
+  }
+  const outside = request.ids.find((t) => t >= vocab);
+  if (outside !== undefined) {
+    throw new HecError('HEC0005', `token id ${outside} is outside the vocabulary 0..${vocab - 1} of the plan ${planPath}`, { fix: `use token ids below ${vocab}` });
+  }
+  return { prompt: request.ids, vocab };
+}
+
+/** Prompt + generated tokens must fit the plan's encrypted KV cache (HEC0008), checked before position 0 runs. */
+function checkContext(plan: Plan, planPath: string, promptLength: number, maxNew: number): void {
+  const capacity = plan.module.attrs.max_context;
+  if (typeof capacity === 'number') checkPositions(promptLength, maxNew, capacity, `the plan ${planPath}`);
+}
+
+function checkPositions(promptLength: number, maxNew: number, capacity: number, what: string): void {
+  // The last generated token is never fed back, so it takes no position.
+  const positions = promptLength + Math.max(0, maxNew - 1);
+  if (positions > capacity) {
+    const fit = promptLength > capacity ? `shorten the prompt to at most ${capacity} tokens` : `lower --max-new-tokens to at most ${capacity - promptLength + 1}`;
+    throw new HecError('HEC0008', `the prompt (${promptLength} token${promptLength === 1 ? '' : 's'}) and --max-new-tokens ${maxNew} need ${positions} positions, but ${what} holds ${capacity}`, {
+      fix: `${fit}, or compile with --max-context ${positions}`,
+    });
+  }
+}
+
+/**
+ * The plan of an ONNX model for `hec serve`/`keygen`: the cached entry's path (compiler/plan-cache.ts), or, where the
+ * cache cannot be written, the plan in a temporary file.
+ */
+export async function planForModel(model: string, opts: Record<string, unknown>, progress: (s: string, d?: string) => void): Promise<string> {
+  const { plan, path, cached } = await cachedPlanForModel(model, compileOptionsFrom(opts, progress), { progress, warn: (line) => process.stderr.write(`${line}\n`) });
+  if (cached) return path;
+  const out = join(tmpdir(), `hec-plan-${process.pid}-${Date.now()}.plan`);
+  writePlan(out, plan.module);
   return out;
 }
 
@@ -69,15 +136,15 @@ export function refuseInsecurePlan(plan: Plan, planPath: string, opts: Record<st
   }
 }
 
-/** The weights of the model a plan was compiled from (the header's path, or `override`), checked by sha256. */
+/**
+ * The weights of the model a plan was compiled from (the header's path, or `override`), checked by the sha256 of the
+ * .onnx and of each external weight file (runtime/plan.ts assertPlanModel: HEC5033, HEC5034).
+ */
 export function weightsForPlan(plan: Plan, planPath: string, override: unknown): WeightStore {
   const modelPath = modelPathOf(plan, planPath, override);
   if (!existsSync(modelPath)) throw new HecError('HEC5030', `the plan's model ${modelPath} is not there`, { fix: 'pass --model FILE' });
   const model = loadLlamaSync(modelPath);
-  const expected = (plan.module.attrs.model as Record<string, unknown>).sha256;
-  if (model.source.sha256 !== expected) {
-    throw new HecError('HEC5033', `${modelPath} is not the model this plan was compiled from (sha256 differs)`, { fix: 'recompile the plan for this model' });
-  }
+  assertPlanModel(plan, model.source);
   return weightStore(model);
 }
 
@@ -92,7 +159,7 @@ export const runCommand: CommandSpec = {
   options: [
     { name: 'prompt', type: 'string', arg: 'TEXT', help: 'prompt text (byte-level models, vocab 256)' },
     { name: 'tokens', type: 'string', arg: 'IDS', help: 'prompt token ids, comma-separated' },
-    { name: 'max-new-tokens', type: 'number', default: 16, arg: 'N', help: 'greedy tokens to generate (0 = score the given tokens only)' },
+    { name: 'max-new-tokens', type: 'number', integer: true, min: 0, default: 16, arg: 'N', help: 'greedy tokens to generate (0 = score the given tokens only)' },
     { name: 'backend', type: 'string', default: 'sim', arg: 'NAME', help: 'sim | seal | cpu | cuda | auto' },
     { name: 'model', type: 'string', arg: 'FILE', help: 'the ONNX model a plan was compiled from (default: the path in the plan header)' },
     { name: 'json', type: 'boolean', help: 'print one JSON object: generated, positions [{input, top1, ms}]' },
@@ -102,34 +169,54 @@ export const runCommand: CommandSpec = {
     ...COMPILE_OPTIONS,
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no progress on stderr' },
   ],
-  async run({ positional, opts }) {
+  maxPositional: 1,
+  positionalHint: "hec run takes one PLAN or MODEL.onnx; quote values that contain spaces: --prompt 'def fib(n):', --tokens '1, 2'",
+  async run({ positional, opts, given }) {
     const json = opts.json === true;
     const progress = stderrProgress(opts.quiet === true);
-    const target = positional[0] ?? DEFAULT_MODEL;
-    if (!existsSync(target)) throw new HecError('HEC0004', `no such file: ${target}`, { fix: 'pass a .plan written by hec compile, or an .onnx model' });
-    const planPath = target.endsWith('.onnx') ? await planForModel(target, opts, progress) : target;
-    const plan = readPlan(planPath);
+    // The bundled model is found beside hec itself, so `hec run --prompt …` works from any folder.
+    const bundled = relative('.', fileURLToPath(new URL(`../../${DEFAULT_MODEL}`, import.meta.url))) || DEFAULT_MODEL;
+    const target = positional[0] ?? bundled;
+    const isModel = target.endsWith('.onnx');
+    checkTarget(target, opts);
+    // Everything the user typed is checked before a compile or key generation can start.
+    const request = parsePromptRequest(opts);
+    const backendName = String(opts.backend);
+    if (backendName !== 'auto' && !BACKENDS.some((b) => b.name === backendName)) {
+      throw new HecError('HEC5202', `unknown backend '${backendName}'`, { fix: `use one of: auto, ${BACKENDS.map((b) => b.name).join(', ')}` });
+    }
+    if (!isModel) {
+      const misplaced = COMPILE_ONLY_OPTIONS.filter((o) => given?.has(o) === true);
+      if (misplaced.length > 0) {
+        throw new HecError('HEC0006', `${misplaced.map((o) => `--${o}`).join(', ')} ${misplaced.length > 1 ? 'are compile options' : 'is a compile option'} and ${target} is a plan that is already compiled`, {
+          fix: `drop ${misplaced.length > 1 ? 'them' : 'it'}, or compile again: hec compile MODEL.onnx ${misplaced.map((o) => `--${o} …`).join(' ')} (or hec run MODEL.onnx with ${misplaced.length > 1 ? 'them' : 'it'})`,
+        });
+      }
+    } else if (given?.has('model') === true) {
+      throw new HecError('HEC0006', `--model names the model of a plan, and ${target} is itself the model`, { fix: `drop --model, or pass a plan: hec run PLAN --model ${target}` });
+    }
+    if (opts.logits === true && !json) throw new HecError('HEC0006', '--logits adds logits to the --json output and does nothing without it', { fix: 'add --json, or drop --logits' });
+    const co = isModel ? compileOptionsFrom(opts, progress) : undefined;
+    // The context a compile would get is known now: a prompt that cannot fit is refused before the compile.
+    if (co !== undefined) checkPositions(request.kind === 'tokens' ? request.ids.length : Buffer.byteLength(request.text, 'utf8'), Number(opts['max-new-tokens']), co.maxContext, `the plan compiled with --max-context ${co.maxContext}`);
+    const { plan, path: planPath } = co !== undefined
+      ? await cachedPlanForModel(target, co, { progress, warn: (line) => process.stderr.write(`${line}\n`) })
+      : { plan: readPlan(target), path: target };
     refuseInsecurePlan(plan, planPath, opts);
     const layers = planLayers(plan.module);
-    if (planPath === target && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
+    if (!isModel && opts.layers !== undefined && Number(opts.layers) !== (layers?.kept ?? Number.NaN)) {
       throw new HecError('HEC0006', `--layers ${opts.layers} does not apply to the plan ${target}, which computes ${layers === undefined ? 'every layer' : `${layers.kept} of ${layers.of} decoder layers`}`, {
         fix: `--layers is a compile option: hec compile MODEL.onnx --layers ${opts.layers}, or hec run MODEL.onnx --layers ${opts.layers}`,
       });
     }
-    const vocab = ((plan.module.attrs.model as Record<string, Record<string, number>>).config ?? {}).vocab_size ?? 0;
-    let prompt: number[];
-    if (typeof opts.tokens === 'string') prompt = parseTokens(opts.tokens);
-    else if (typeof opts.prompt === 'string') {
-      if (vocab !== 256) throw new HecError('HEC0005', `--prompt needs a byte-level model (vocab 256); this one has vocab ${vocab}`, { fix: 'pass --tokens with token ids' });
-      prompt = [...Buffer.from(opts.prompt, 'utf8')];
-    } else throw new HecError('HEC0001', 'hec run needs --prompt TEXT or --tokens IDS');
-    if (prompt.length === 0) throw new HecError('HEC0003', 'the prompt is empty');
+    const { prompt, vocab } = promptForPlan(request, plan, planPath);
     const maxNew = Number(opts['max-new-tokens']);
-    if (!Number.isInteger(maxNew) || maxNew < 0) throw new HecError('HEC0003', `--max-new-tokens must be a non-negative integer`);
+    checkContext(plan, planPath, prompt.length, maxNew);
 
     const remote = typeof opts.server === 'string';
     // A remote run's client holds no model: the server has the weights.
-    const weights = remote ? null : weightsForPlan(plan, planPath, opts.model);
+    // `hec run MODEL.onnx` runs the model it was given; a plan names its model relative to itself (or --model).
+    const weights = remote ? null : weightsForPlan(plan, planPath, isModel ? target : opts.model);
     const backend = remote ? null : await resolveBackend([String(opts.backend)]);
     if (plan.params.insecure) process.stderr.write(`${insecureBanner(plan.params)}\n`);
     if (layers?.truncated) process.stderr.write(`${truncationWarning(layers)}\n`);

@@ -45,6 +45,7 @@ export const serveCommand: CommandSpec = {
     ...COMPILE_OPTIONS,
     { name: 'quiet', alias: 'q', type: 'boolean', help: 'no compile progress on stderr' },
   ],
+  maxPositional: 1,
   async run({ positional, opts }) {
     const target = positional[0];
     if (target === undefined || !existsSync(target)) throw new HecError('HEC0004', `hec serve needs a plan or model file${target === undefined ? '' : `; no such file: ${target}`}`, { fix: 'hec serve PLAN --port N --data-dir DIR' });

@@ -114,7 +114,7 @@ export function recogniseLlama(loaded: LoadedOnnx): LlamaModel {
     layers,
     finalNorm: nf.weight,
     lmHead,
-    source: { path: loaded.path, sha256: loaded.sha256, exporter: exporterOf(loaded), opset: loaded.opset, graphOnly: loaded.graphOnly },
+    source: { path: loaded.path, sha256: loaded.sha256, weightFiles: loaded.externalData, exporter: exporterOf(loaded), opset: loaded.opset, graphOnly: loaded.graphOnly },
   };
 }
 

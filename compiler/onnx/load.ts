@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, normalize, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { HecError } from '../../ir/diagnostics.ts';
 
@@ -55,9 +55,18 @@ export interface OnnxValueInfo {
   dims: (number | string)[];
 }
 
+/** One external-data file a model's tensors point at, by the location the model names, and its bytes' sha256. */
+export interface ExternalDataFile {
+  location: string;
+  /** Null when the file is absent (a graph-only load). */
+  sha256: string | null;
+}
+
 export interface LoadedOnnx {
   path: string;
   sha256: string;
+  /** Every external-data file the model names, in first-use order: plans bind these hashes (runtime/plan.ts). */
+  externalData: ExternalDataFile[];
   producer: string;
   opset: number;
   irVersion: number;
@@ -88,6 +97,11 @@ function decodeTensor(
 ): { dtype: number; shape: number[]; data: Float32Array | Float64Array | null } {
   const dtype = t.dataType;
   const shape = t.dims.map(num);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new HecError('HEC1007', `tensor ${t.name} has dimensions [${shape}]; ONNX tensor dimensions are non-negative integers`, {
+      fix: 'the model file is damaged or was written by a broken exporter; re-export it',
+    });
+  }
   const count = shape.reduce((a, b) => a * b, 1);
   let raw: Uint8Array | null = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
@@ -100,6 +114,11 @@ function decodeTensor(
     }
     const off = kv.has('offset') ? Number(kv.get('offset')) : 0;
     const len = kv.has('length') ? Number(kv.get('length')) : null;
+    if (!Number.isSafeInteger(off) || off < 0 || (len !== null && (!Number.isSafeInteger(len) || len < 0))) {
+      throw new HecError('HEC1004', `initializer ${t.name} has external data offset ${kv.get('offset')} and length ${kv.get('length')}; both must be non-negative integers`, {
+        fix: 'the model file is damaged; re-export it',
+      });
+    }
     raw = external(loc, off, len, t.name ?? '');
     if (raw === null) return { dtype, shape, data: null };
   }
@@ -199,8 +218,49 @@ function valueInfo(v: InstanceType<typeof onnx.ValueInfoProto>): OnnxValueInfo {
   return {
     name: v.name,
     dtype: tt?.elemType ?? 0,
-    dims: (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : num(d.dimValue))),
+    dims: (tt?.shape?.dim ?? []).map((d) => {
+      if (d.dimParam) return d.dimParam;
+      const n = num(d.dimValue);
+      if (!Number.isSafeInteger(n) || n < 0) {
+        throw new HecError('HEC1007', `graph value ${v.name} has dimension ${n}; ONNX dimensions are non-negative integers or names`, {
+          fix: 'the model file is damaged or was written by a broken exporter; re-export it',
+        });
+      }
+      return n;
+    }),
   };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Where an external-data location points. The ONNX spec requires a relative path inside the model's folder, so an
+ * absolute path or one that climbs out with `..` is refused: a model file must not make hec read arbitrary files.
+ */
+function externalDataPath(modelPath: string, loc: string, tensor: string): string {
+  const norm = normalize(loc.replace(/\\/g, '/'));
+  if (loc === '' || isAbsolute(loc) || /^[A-Za-z]:/.test(loc) || norm === '..' || norm.startsWith('../') || loc.includes('\0')) {
+    throw new HecError('HEC1006', `initializer ${tensor} names external data at '${loc}', outside the model's folder`, {
+      location: { file: modelPath },
+      fix: 'ONNX external data must be a relative path inside the model\'s folder; re-export the model with its .data file beside it',
+    });
+  }
+  return resolve(dirname(modelPath), norm);
+}
+
+/** The external-data file's bytes, or null when it is absent (graph-only). Anything else that is not a file is an error. */
+function readExternalFile(file: string, loc: string, modelPath: string): Uint8Array | null {
+  if (!existsSync(file)) return null;
+  if (!statSync(file).isFile()) {
+    throw new HecError('HEC1006', `the external data location '${loc}' is not a regular file`, { location: { file: modelPath }, fix: `put the model's weight file at ${file}` });
+  }
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new HecError('HEC1001', `cannot read external data ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { location: { file: modelPath }, fix: 'check the file\'s permissions' });
+  }
 }
 
 /** Decode ONNX bytes. `path` locates external data files (relative to the model) and names the model in errors. */
@@ -238,10 +298,15 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
 
   let graphOnly = false;
   const files = new Map<string, Uint8Array | null>();
+  const externalData: ExternalDataFile[] = [];
   const external = (loc: string, offset: number, length: number | null, tensor: string): Uint8Array | null => {
-    const file = resolve(dirname(path), loc);
-    if (!files.has(file)) files.set(file, existsSync(file) && statSync(file).isFile() ? readFileSync(file) : null);
-    const buf = files.get(file)!;
+    const file = externalDataPath(path, loc, tensor);
+    if (!files.has(file)) {
+      const bytes = readExternalFile(file, loc, path);
+      files.set(file, bytes);
+      externalData.push({ location: loc, sha256: bytes === null ? null : sha256Hex(bytes) });
+    }
+    const buf = files.get(file) ?? null;
     if (buf === null) {
       graphOnly = true;
       return null;
@@ -275,7 +340,8 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
   });
   return {
     path,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha256Hex(bytes),
+    externalData,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
     opset,
     irVersion: num(model.irVersion),
@@ -287,17 +353,24 @@ export function loadOnnxBytes(bytes: Uint8Array, path: string): LoadedOnnx {
   };
 }
 
-/** Read and decode an ONNX file (see loadOnnxBytes). */
-export function loadOnnx(path: string): LoadedOnnx {
-  let bytes: Uint8Array;
+/** The bytes of an ONNX file, or HEC1001 saying why not (missing, a directory, unreadable). */
+export function readOnnxFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    if (statSync(path).isDirectory()) {
+      throw new HecError('HEC1001', `${path} is a directory, not an ONNX model file`, { location: { file: path }, fix: 'pass the .onnx file itself' });
+    }
+    return readFileSync(path);
   } catch (e) {
+    if (e instanceof HecError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new HecError('HEC1001', `cannot read ${path} (${code})`, {
       location: { file: path },
       fix: 'check the path to the .onnx model',
     });
   }
-  return loadOnnxBytes(bytes, path);
+}
+
+/** Read and decode an ONNX file (see loadOnnxBytes). */
+export function loadOnnx(path: string): LoadedOnnx {
+  return loadOnnxBytes(readOnnxFile(path), path);
 }

@@ -79,7 +79,7 @@ describe('hec CLI', () => {
     const ins = await hec('inspect', plan, '--json');
     const summary = JSON.parse(ins.stdout) as { op_counts_per_token: Record<string, number> };
     expect(summary.op_counts_per_token['ckks.mul_plain']).toBeGreaterThan(0);
-    expectOneError(await hec('run', plan, '--tokens', '1,2', '--allow-insecure', '-q'), 'HEC5030', /graph-only|no weights/);
+    expectOneError(await hec('run', plan, '--tokens', '1,2', '--max-new-tokens', '1', '--allow-insecure', '-q'), 'HEC5030', /graph-only|no weights/);
   });
 
   it('runs a plan, and rejects a corrupted plan and a plan of another version', async () => {
