@@ -116,6 +116,7 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC5111: { meaning: 'scale underflow', fix: 'the scale fell below what encoding noise allows: recompile the plan with this hec' },
   HEC5112: { meaning: 'operation impossible on this backend', fix: 'use another backend (hec backends lists them)' },
   HEC5113: { meaning: 'evaluation-key parts missing, repeated, reordered or foreign', fix: 'send every key part of one key set once, in order' },
+  HEC5114: { meaning: 'polynomial input outside its approximation domain (sim only: real engines return a wrong value)', fix: 'the input left a calibrated domain: recompile with calibration data closer to the use (--calibration FILE, more --calibration-tokens)' },
   // 53xx: hec serve and hec run --server (runtime/server/errors.ts adds each code's HTTP status)
   HEC5300: { meaning: 'Anything unexpected while serving (a bug in hec); the server logs it and keeps serving', fix: 'report it with the server log line of this request (request id)' },
   HEC5301: { meaning: 'Malformed request: bad JSON, missing field, unknown route or method', fix: 'send the request hec run --server sends (see runtime/server/README.md)' },

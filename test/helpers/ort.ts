@@ -23,6 +23,8 @@ export interface OrtDecoder {
    */
   step(token: number, attend?: readonly number[]): Promise<Float32Array>;
   readonly past: number;
+  /** The KV cache after the last step: present.{layer}.key|value as [kvHeads, past, headDim] row-major data. */
+  cache(): Map<string, Float32Array>;
   release(): Promise<void>;
 }
 
@@ -42,6 +44,11 @@ export async function openOrtDecoder(source: string | Uint8Array): Promise<OrtDe
   return {
     get past() {
       return past;
+    },
+    cache() {
+      const out = new Map<string, Float32Array>();
+      for (const [k, v] of cache) out.set(k.replace('past_key_values.', 'present.'), v.data as Float32Array);
+      return out;
     },
     async step(token: number, attend?: readonly number[]): Promise<Float32Array> {
       const mask = new BigInt64Array(past + 1).fill(attend === undefined ? 1n : 0n);
