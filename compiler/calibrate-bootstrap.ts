@@ -11,9 +11,11 @@ import type { CkksParams } from '../ir/params.ts';
 import type { AttrDict } from '../ir/types.ts';
 import { simBackend } from '../runtime/backends/sim/index.ts';
 import { DecodeSession } from '../runtime/session.ts';
-import { defaultCalibrationSequences } from './calibrate.ts';
+import { defaultCalibrationSequences, longSequence } from './calibrate.ts';
 import { magnitudeBounds } from '../passes/analysis/magnitudes.ts';
 import { weightStore } from './weights.ts';
+import { packCacheStates } from './calibrate-cache.ts';
+import { createState, decodeStep } from './model-eval.ts';
 
 const PROBE_RANGE = 2 ** 30;
 /**
@@ -23,6 +25,32 @@ const PROBE_RANGE = 2 ** 30;
 const RANGE_MARGIN = 4;
 /** Never below the standard bootstrap interval [-1, 1]: a value calibration saw as ~0 may not stay so. */
 const MIN_RANGE = 1;
+
+interface ContextRun {
+  start: number;
+  tokens: number[];
+  /** The cache before `start`: the float64 model's over real text, or all zeros (every past score 0). */
+  cache: 'model' | 'zeros';
+}
+
+/**
+ * The positions calibration runs on `sim`, covering the whole context range: from position 0 (short contexts); the
+ * first and the last `tail` positions of every cache ciphertext over the float64 model's cache of real text (every
+ * cache-ciphertext boundary, and the full cache at the end); and the last position over an all-zero cache (every
+ * earlier token scores 0: the flattest, longest softmax the plan can see).
+ */
+export function contextRuns(maxContext: number, capacity: number, cacheCiphertexts: number, first: number[], text: number[], tail: number): ContextRun[] {
+  const runs: ContextRun[] = [{ start: 0, tokens: first.slice(0, maxContext), cache: 'model' }];
+  for (let c = 0; c < cacheCiphertexts; c++) {
+    const begin = c * capacity;
+    if (c > 0 && begin < maxContext) runs.push({ start: begin, tokens: text.slice(begin, begin + 1), cache: 'model' });
+    const end = Math.min(maxContext, (c + 1) * capacity);
+    const start = Math.max(begin + 1, end - tail);
+    if (start < end) runs.push({ start, tokens: text.slice(start, end), cache: 'model' });
+  }
+  runs.push({ start: maxContext - 1, tokens: text.slice(0, 1), cache: 'zeros' });
+  return runs.filter((r) => r.tokens.length > 0);
+}
 
 export async function calibrateBootstrapRanges(
   module: Module,
@@ -45,15 +73,15 @@ export async function calibrateBootstrapRanges(
   }
   const maxContext = module.attrs.max_context as number;
   const packing = module.attrs.packing as { tokens_per_cache_ciphertext: number; cache_ciphertexts_per_layer: number };
-  // Runs: from position 0 (ordinary magnitudes), then the last few positions of every cache ciphertext over an
-  // all-zero cache (every earlier slot counts as a token with score 0: the flattest, longest softmax the plan can
-  // see, where the softmax normalisers are largest, and every cache ciphertext receives a write).
-  const longTail = Math.min(4, Math.max(1, Math.floor(tokens / 4)));
-  const runs: { start: number; tokens: number[] }[] = [{ start: 0, tokens: seq.slice(0, maxContext) }];
-  for (let c = 0; c < packing.cache_ciphertexts_per_layer; c++) {
-    const end = Math.min(maxContext, (c + 1) * packing.tokens_per_cache_ciphertext);
-    runs.push({ start: Math.max(0, end - longTail), tokens: seq.slice(0, longTail) });
+  // The cache of a long run is the float64 model's over the calibration text repeated to the full context.
+  const long = longSequence(seqs, maxContext);
+  const runs = contextRuns(maxContext, packing.tokens_per_cache_ciphertext, packing.cache_ciphertexts_per_layer, seq, long, Math.min(4, Math.max(1, Math.floor(tokens / 4))));
+  const ref = createState(model);
+  for (let p = 0; p < Math.max(0, ...runs.map((r) => r.start)); p++) {
+    decodeStep(model, ref, long[p]!, p);
+    if (p % 32 === 31) await new Promise((r) => setImmediate(r));
   }
+  const cacheAt = (start: number) => packCacheStates(func, params.slots, start, (layer, which, t) => (which === 'k' ? ref.keys : ref.values)[layer]![t]!);
   const total = runs.reduce((a, r) => a + r.tokens.length, 0);
   let done = 0;
   let session: DecodeSession | null = null;
@@ -67,7 +95,8 @@ export async function calibrateBootstrapRanges(
   });
   try {
     for (const run of runs) {
-      session.reset(run.start);
+      const cache = run.cache === 'model' ? cacheAt(run.start) : null;
+      session.reset(run.start, (name) => cache?.get(name));
       for (const t of run.tokens) {
         session.step(t);
         onProgress?.(++done, total);
@@ -88,6 +117,8 @@ export async function calibrateBootstrapRanges(
     if (known !== undefined) analytic++;
     const need = known !== undefined ? known : RANGE_MARGIN * m;
     op.attrs.range = Math.pow(2, Math.ceil(Math.log2(Math.max(need, MIN_RANGE))));
+    // Which bootstraps a prompt could push out of range (calibrated) and which no input can (proven).
+    op.attrs.range_source = known !== undefined ? 'proven' : 'calibrated';
   }
-  return { analytic_bounds: analytic, tokens: seq.length, long_context_tokens: longTail, bootstraps: boots.length, largest_input: worst, rule: `range = 2^ceil(log2(max(analytic bound, else ${RANGE_MARGIN} * calibrated max |input|; at least ${MIN_RANGE})))` };
+  return { analytic_bounds: analytic, tokens: seq.length, context_runs: runs.map((r) => `${r.start}+${r.tokens.length}${r.cache === 'zeros' ? ' (zero cache)' : ''}`).join(', '), bootstraps: boots.length, largest_input: worst, rule: `range = 2^ceil(log2(max(analytic bound, else ${RANGE_MARGIN} * calibrated max |input|; at least ${MIN_RANGE})))` };
 }

@@ -3,7 +3,7 @@
  *
  * The compiler never sees the user's prompt; it runs the model (compiler/model-eval.ts) on calibration sequences —
  * the built-in texts for byte-level models, seeded random tokens otherwise, or the user's `--calibration FILE` —
- * each continued greedily, and records the intervals each approximation must cover. Margins: additive quantities
+ * each continued greedily, plus one run over all of them joined to the full context, and records the intervals each approximation must cover. Margins: additive quantities
  * (scores, SiLU inputs) are widened by 25 % of their width on each side; positive ones (mean squares, softmax
  * denominators) are divided/multiplied by 2. The softmax denominator is not calibrated at all: the softmax lowering derives its inverses' domains by analysis.
  */
@@ -82,7 +82,15 @@ export function defaultCalibrationSequences(model: LlamaModel): number[][] {
   return Array.from({ length: 6 }, () => Array.from({ length: 24 }, () => Math.floor(rand() * vocab)));
 }
 
-export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): ModelRanges {
+/** Calibration sequences joined (and repeated) to at least `length` tokens: one text as long as the context. */
+export function longSequence(seqs: number[][], length: number): number[] {
+  const out: number[] = [];
+  while (out.length < length && seqs.some((q) => q.length > 0)) for (const q of seqs) out.push(...q);
+  return out;
+}
+
+/** Async only to yield to the event loop now and then: a run over a long context is seconds of float64 work. */
+export async function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Promise<ModelRanges> {
   const L = model.config.numLayers;
   const attnMs = Array.from({ length: L }, () => new Acc());
   const mlpMs = Array.from({ length: L }, () => new Acc());
@@ -90,7 +98,10 @@ export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Mo
   const silu = Array.from({ length: L }, () => new Acc());
   const finalMs = new Acc();
   const normSeen = new Map<number, number>();
-  const sequences = opts.sequences ?? defaultCalibrationSequences(model);
+  const given = opts.sequences ?? defaultCalibrationSequences(model);
+  // The sequences, then all of them joined into one run over the whole context (the scores of distant tokens, the
+  // positions past the short texts' ends).
+  const sequences = [...given, longSequence(given, opts.maxContext)];
   const continuation = opts.continuation ?? 16;
   let done = 0;
   for (const seq0 of sequences) {
@@ -122,6 +133,7 @@ export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Mo
     while (pos < total) {
       const logits = decodeStep(model, state, next, pos, observer);
       pos++;
+      if (pos % 32 === 0) await new Promise((r) => setImmediate(r));
       next = pos < seq.length ? seq[pos]! : argmax(logits);
     }
     done++;
@@ -140,7 +152,7 @@ export function calibrateRanges(model: LlamaModel, opts: CalibrationOptions): Mo
   return {
     layers,
     finalNormMeanSquare: positive(finalMs),
-    provenance: `${sequences.length} sequences (${opts.sequences ? 'user file' : model.config.vocabSize === 256 ? 'built-in texts' : 'seeded random tokens'}), +${continuation} greedy tokens each; margins: ±25% width (additive), ×/÷2 (positive)`,
+    provenance: `${given.length} sequences and their concatenation to ${opts.maxContext} positions (${opts.sequences ? 'user file' : model.config.vocabSize === 256 ? 'built-in texts' : 'seeded random tokens'}), +${continuation} greedy tokens each; margins: ±25% width (additive), ×/÷2 (positive)`,
   };
 }
 

@@ -6,6 +6,7 @@
 import { HecError, renderDiagnostic } from '../ir/diagnostics.ts';
 import { commandHelp, parseArgs, type CommandSpec } from './args.ts';
 import { compileCommand } from './commands/compile.ts';
+import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { backendsCommand, benchCommand, passesCommand } from './commands/misc.ts';
@@ -14,7 +15,7 @@ import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, keygenCommand, serveCommand, inspectCommand, reportCommand, passesCommand, optCommand, backendsCommand, benchCommand];
+const COMMANDS: readonly CommandSpec[] = [compileCommand, runCommand, keygenCommand, serveCommand, inspectCommand, reportCommand, evalCommand, passesCommand, optCommand, backendsCommand, benchCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

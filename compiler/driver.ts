@@ -11,6 +11,7 @@ import type { Module } from '../ir/module.ts';
 import type { CkksParams } from '../ir/params.ts';
 import { presetParams } from '../ir/presets.ts';
 import { runPipeline } from '../passes/pipeline.ts';
+import { proveRanges } from './calibrate-bounds.ts';
 import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate.ts';
 import { instantiatePackings, packingsNamed } from '../passes/packings/registry.ts';
 import { lowerDecodeStep } from './lower/decode-step.ts';
@@ -63,11 +64,12 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
   const packings = instantiatePackings(packingsNamed(opts.packing ?? 'auto'), model, params.slots, opts.maxContext);
   const graphOnly = model.source.graphOnly;
   progress('calibrate', graphOnly ? 'graph-only model: default ranges' : 'running the model in float64');
+  // Scores and SiLU inputs get bounds that hold for every input (calibrate-bounds.ts); the rest is calibrated.
   const ranges = graphOnly
     ? defaultRanges(model, opts.maxContext)
-    : calibrateRanges(model, {
+    : proveRanges(model, await calibrateRanges(model, {
         maxContext: opts.maxContext,
-        sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) });
+        sequences: opts.calibrationFile !== undefined ? readCalibrationFile(opts.calibrationFile, model.config.vocabSize === 256) : opts.calibrationSequences, onProgress: (d, t) => progress('calibrate', `${d}/${t} sequences`) }));
 
   progress('lower', `${model.config.numLayers} layers, slots ${params.slots}`);
   const { module, used } = lowerDecodeStep(model, { slots: params.slots, maxContext: opts.maxContext, ranges, packings });

@@ -34,6 +34,16 @@ export const OBSERVED_KINDS: readonly ObservedKind[] = [
 
 export type Observer = (kind: ObservedKind, layer: number, values: Float64Array) => void;
 
+/**
+ * Which cached positions a head attends to (a KV-cache policy's mask, compiler/kv-policy/). Called once per layer and
+ * query head at every step, after the step's own key is cached; `query` is that head's rotated query (length
+ * headDim). Return ascending positions in [0, cacheLength), or null for all of them. Scores are still computed for
+ * every position (the observer's `attention_scores` stay the full row); softmax and the value sum use only the kept.
+ */
+export interface AttentionSelector {
+  select(layer: number, head: number, query: Float64Array, cacheLength: number): ArrayLike<number> | null;
+}
+
 export interface DecodeState {
   /** keys[layer][position] = rotated key of that position, [numKvHeads × headDim]. */
   keys: Float64Array[][];
@@ -118,9 +128,9 @@ function rope(v: Float64Array, off: number, d: number, pos: number, theta: numbe
 
 /**
  * Run one decoding step: append token `tokenId` at `position` (normally state.length) to the cache and return the
- * next-token logits.
+ * next-token logits. With a `selector`, each head attends only to the positions it returns.
  */
-export function decodeStep(model: LlamaModel, state: DecodeState, tokenId: number, position: number, observer?: Observer): Float64Array {
+export function decodeStep(model: LlamaModel, state: DecodeState, tokenId: number, position: number, observer?: Observer, selector?: AttentionSelector): Float64Array {
   const c = model.config;
   const { hiddenSize: hd, numHeads: H, numKvHeads: KV, headDim: D } = c;
   if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= c.vocabSize) {
@@ -155,13 +165,17 @@ export function decodeStep(model: LlamaModel, state: DecodeState, tokenId: numbe
         scores[hh * T + t] = s;
         if (s > mx) mx = s;
       }
+      const kept = selector?.select(li, hh, q.subarray(hh * D, (hh + 1) * D), T) ?? null;
+      if (kept !== null) mx = maxAt(scores, hh * T, kept);
+      const n = kept === null ? T : kept.length;
       let sum = 0;
-      const p = new Float64Array(T);
-      for (let t = 0; t < T; t++) sum += p[t] = Math.exp(scores[hh * T + t]! - mx);
+      const p = new Float64Array(n);
+      for (let i = 0; i < n; i++) sum += p[i] = Math.exp(scores[hh * T + (kept === null ? i : kept[i]!)]! - mx);
       denom[hh] = sum;
-      for (let t = 0; t < T; t++) {
-        const w = p[t]! / sum;
-        for (let j = 0; j < D; j++) ctx[hh * D + j]! += w * vals[t]![kvh * D + j]!;
+      for (let i = 0; i < n; i++) {
+        const w = p[i]! / sum;
+        const val = vals[kept === null ? i : kept[i]!]!;
+        for (let j = 0; j < D; j++) ctx[hh * D + j]! += w * val[kvh * D + j]!;
       }
     }
     observer?.('attention_scores', li, scores);
@@ -183,6 +197,12 @@ export function decodeStep(model: LlamaModel, state: DecodeState, tokenId: numbe
   const logits = applyLinear(model.lmHead, xf);
   observer?.('logits', -1, logits);
   return logits;
+}
+
+function maxAt(v: Float64Array, offset: number, at: ArrayLike<number>): number {
+  let mx = -Infinity;
+  for (let i = 0; i < at.length; i++) mx = Math.max(mx, v[offset + at[i]!]!);
+  return mx;
 }
 
 /** Index of the largest logit (first on ties), the greedy next token. */

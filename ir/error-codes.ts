@@ -25,6 +25,10 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC0007: { meaning: 'more positional arguments than the command takes', fix: 'quote arguments that contain spaces' },
   HEC0008: { meaning: 'prompt and new tokens exceed the plan\'s context', fix: 'shorten the prompt, lower --max-new-tokens, or compile with a larger --max-context' },
   HEC0009: { meaning: 'the output file cannot be written', fix: 'choose a writable output path that is not one of the inputs' },
+  HEC0120: { meaning: 'unknown KV-cache policy (hec eval --kv-policy)', fix: 'use one of: full, streaming, mpcache-static, mpcache' },
+  HEC0121: { meaning: 'a KV-cache policy parameter out of range (hec eval)', fix: "see 'hec eval --help' for each parameter's range" },
+  HEC0122: { meaning: 'a passkey file hec eval cannot read', fix: 'pass a JSON file {"documents": [{"prompt_bytes": [...], "key": "..."}]} such as llama-recall.passkey.json' },
+  HEC0123: { meaning: 'hec eval has nothing (or too little) to measure', fix: 'pass --passkey FILE and/or --text FILE with at least one --context window' },
   // 1xxx: ONNX frontend
   HEC1001: { meaning: 'the model file cannot be read', fix: 'check the path to the .onnx model' },
   HEC1002: { meaning: 'not an ONNX model, or truncated', fix: 'pass an .onnx file exported with torch.onnx.export (decoder with past_key_values)' },
@@ -113,6 +117,7 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC5111: { meaning: 'scale underflow', fix: 'the scale fell below what encoding noise allows: recompile the plan with this hec' },
   HEC5112: { meaning: 'operation impossible on this backend', fix: 'use another backend (hec backends lists them)' },
   HEC5113: { meaning: 'evaluation-key parts missing, repeated, reordered or foreign', fix: 'send every key part of one key set once, in order' },
+  HEC5114: { meaning: 'polynomial input outside its approximation domain (sim only: real engines return a wrong value)', fix: 'the input left a calibrated domain: recompile with calibration data closer to the use (--calibration FILE, more --calibration-tokens)' },
   // 53xx: hec serve and hec run --server (runtime/server/errors.ts adds each code's HTTP status)
   HEC5300: { meaning: 'Anything unexpected while serving (a bug in hec); the server logs it and keeps serving', fix: 'report it with the server log line of this request (request id)' },
   HEC5301: { meaning: 'Malformed request: bad JSON, missing field, unknown route or method', fix: 'send the request hec run --server sends (see runtime/server/README.md)' },

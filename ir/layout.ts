@@ -54,6 +54,17 @@ export function printLayout(l: Layout): string {
   return `#${l.kind}<${parts.join(',')}>`;
 }
 
+/** A layout as its kind name and integer fields (snake case): the inverse of layoutFromFields. */
+export function layoutFields(l: Layout): { kind: Layout['kind']; fields: Record<string, number> } {
+  const rec = l as unknown as Record<string, number | boolean>;
+  const fields: Record<string, number> = {};
+  for (const f of FIELD_ORDER[l.kind]) {
+    const v = rec[f];
+    fields[snake(f)] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? 0);
+  }
+  return { kind: l.kind, fields };
+}
+
 /** Build a layout from a kind name and integer fields (as the parser reads them); throws on unknown or missing fields. */
 export function layoutFromFields(kind: string, fields: Record<string, number>): Layout {
   const order = FIELD_ORDER[kind as Layout['kind']];

@@ -13,6 +13,7 @@
  * (e.g. Cachemir's interleaved diagonals) adds one object here.
  */
 import { HecError } from './diagnostics.ts';
+import { layoutFromFields, slotOf, type Layout } from './layout.ts';
 import { isAttrDict, type Attr, type AttrDict } from './types.ts';
 
 /** Read access to weights by name: row-major data and shape. */
@@ -197,8 +198,22 @@ const irpDiagSource: PlaintextSourceKind = {
   },
 };
 
+/**
+ * `value` on every zero slot of a layout (slotOf = −1), 0 elsewhere: added to an approximation's input so that the
+ * slots a clean layout leaves at 0 sit inside the polynomial's domain too (passes/poly-approx.ts, issue #13).
+ */
+const zeroSlotFillSource: PlaintextSourceKind = {
+  kind: 'zero_slot_fill',
+  positional: false,
+  evaluate(src, out) {
+    const l = zeroSlotFillLayout(src);
+    const value = num(src, 'value');
+    for (let i = 0; i < out.length; i++) if (slotOf(l, i) === -1) out[i] = value;
+  },
+};
+
 /** Every plaintext source kind, explicitly (a duplicate kind is an error). */
-export const SOURCE_KINDS: readonly PlaintextSourceKind[] = [diagSource, vectorSource, ropeSource, tokenMaskSource, headMaskSource, irpDiagSource];
+export const SOURCE_KINDS: readonly PlaintextSourceKind[] = [diagSource, vectorSource, ropeSource, tokenMaskSource, headMaskSource, irpDiagSource, zeroSlotFillSource];
 
 const BY_KIND: ReadonlyMap<string, PlaintextSourceKind> = (() => {
   const m = new Map<string, PlaintextSourceKind>();
@@ -227,6 +242,17 @@ export function sourceWeights(src: AttrDict): string[] {
   }
   if (typeof src.weight === 'string') out.push(src.weight);
   return out;
+}
+
+/** The layout a `zero_slot_fill` source fills: its kind in `layout`, its fields (snake case) in `fields`. */
+function zeroSlotFillLayout(src: AttrDict): Layout {
+  const fields: Record<string, number> = {};
+  if (!isAttrDict(src.fields)) throw new HecError('HEC5010', "zero_slot_fill source needs 'fields'");
+  for (const [k, v] of Object.entries(src.fields)) {
+    if (typeof v !== 'number') throw new HecError('HEC5010', `zero_slot_fill field '${k}' must be a number`);
+    fields[k] = v;
+  }
+  return layoutFromFields(str(src, 'layout'), fields);
 }
 
 /** True when the source depends on the decoding position (re-encoded every step). */

@@ -10,12 +10,18 @@
  *   relative tolerance on the domain.
  * - inv (softmax normalisers, domain [a, b] with a > 0, optional `rel_tol`): a Chebyshev initial guess then
  *   Newton y ← y·(2 − x·y) (relative error e → e², 2 levels each); the split minimising depth is chosen.
+ * - every slot a polynomial sees lies in its domain: where the input's layout leaves slots at 0 (clean masked layouts,
+ *   padding) and 0 is outside the domain (the softmax normalisers' inverses), a plaintext adds an in-domain value
+ *   (the domain's midpoint) on exactly those slots first (no level). Outside its domain a Chebyshev series
+ *   extrapolates wildly and Newton doubles a zero slot's guess every step (y ← y·(2 − 0·y)): at 512 positions that
+ *   reached 29,504 where the proven bound 2/a was 4,096 (issue #13). `sim` checks every input slot (HEC5114).
  * - inv_sqrt (RMSNorm, f(x) = (s·x + ε)^-1/2): Chebyshev initial guess then Newton y ← y·(1.5 − (z/2)·y²),
  *   z = s·x + ε (e → ≈1.5·e², 3 levels each).
  */
 import { HecError } from '../ir/diagnostics.ts';
 import type { Func, Module, Op, Value } from '../ir/module.ts';
 import { polyDepth } from '../ir/ops.ts';
+import { layoutFields, slotOf } from '../ir/layout.ts';
 import type { AttrDict } from '../ir/types.ts';
 import { fitToTolerance, type ChebyshevSeries } from '../ir/chebyshev.ts';
 import { IrBuilder } from './kernels/builder.ts';
@@ -104,6 +110,22 @@ function planNewton(
   return best;
 }
 
+/**
+ * Move the zero slots of `x`'s layout into the domain [a, b] when 0 lies outside it: x + fill, where the plaintext
+ * holds (a + b)/2 on the zero slots and 0 on the tensor's own slots. Junk layouts carry no such promise and are left alone
+ * (their approximations must have 0 — masked junk — inside the domain, which `sim` checks).
+ */
+function fillZeroSlots(b: IrBuilder, x: Value, domain: [number, number]): Value {
+  if (domain[0] <= 0 && 0 <= domain[1]) return x;
+  const l = x.type.layout;
+  let zero = false;
+  for (let i = 0; i < b.slots && !zero; i++) zero = slotOf(l, i) === -1;
+  if (!zero) return x;
+  const { kind, fields } = layoutFields(l);
+  const fill = b.encode({ kind: 'zero_slot_fill', layout: kind, fields, value: (domain[0] + domain[1]) / 2 }, l);
+  return b.one('ckks.add_plain', [x, fill], {}, l);
+}
+
 /** The smallest degree 2^k − 1 above `from` (up to the cap) whose Newton plan reaches `tol`, if any. */
 function lowestWorkingDegree(f: (x: number) => number, a: number, b: number, c: number, tol: number, from: number): number | undefined {
   for (let d = 2 * from + 1; d <= MAX_DEGREE_CAP; d = 2 * d + 1) {
@@ -116,9 +138,9 @@ function lowestWorkingDegree(f: (x: number) => number, a: number, b: number, c: 
 }
 
 function expandOne(b: IrBuilder, op: Op, records: ApproximationRecord[], maxDegree: number): Value {
-  const x = op.operands[0]!;
   const fn = op.attrs.fn as string;
   const [a, bnd] = domainOf(op);
+  const x = fillZeroSlots(b, op.operands[0]!, [a, bnd]);
   const name = op.results[0]!.name;
   switch (fn) {
     case 'exp': {

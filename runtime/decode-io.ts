@@ -69,10 +69,14 @@ export function decryptLogits(plan: Plan, client: ClientContext, bytes: Uint8Arr
   return unpack(sig.logits.type.layout, client.decrypt(bytes).re, sig.vocab);
 }
 
-/** An empty KV cache: encrypted zeros at each state's level (the client makes them: the server has no encryption key). */
-export function encryptEmptyCache(plan: Plan, client: ClientContext): Map<string, Uint8Array> {
+/**
+ * An empty KV cache: encrypted zeros at each state's level (the client makes them: the server has no encryption key).
+ * `cache`, when given, supplies a state's slot values instead of zeros (a cache computed elsewhere: tests and
+ * calibration that start at a late position).
+ */
+export function encryptEmptyCache(plan: Plan, client: ClientContext, cache?: (state: string) => Float64Array | undefined): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
-  for (const [name, v] of decodeSignature(plan).states) out.set(name, client.encrypt({ re: new Float64Array(plan.params.slots) }, levelOf(v)));
+  for (const [name, v] of decodeSignature(plan).states) out.set(name, client.encrypt({ re: cache?.(name) ?? new Float64Array(plan.params.slots) }, levelOf(v)));
   return out;
 }
 

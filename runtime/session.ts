@@ -66,9 +66,13 @@ export class DecodeSession {
     return session;
   }
 
-  /** Empty the KV cache (the client encrypts zeros at each state's level) and continue at `position`. */
-  reset(position = 0): void {
-    this.decoder.setStates(encryptEmptyCache(this.plan, this.client), position);
+  /**
+   * Empty the KV cache (the client encrypts zeros at each state's level) and continue at `position`. `cache`, when
+   * given, supplies a state's slot values instead of zeros (the client encrypts a cache it computed elsewhere, e.g.
+   * tests that start at a late position with onnxruntime's keys and values instead of running every earlier step).
+   */
+  reset(position = 0, cache?: (state: string) => Float64Array | undefined): void {
+    this.decoder.setStates(encryptEmptyCache(this.plan, this.client, cache), position);
   }
 
   get nextPosition(): number {

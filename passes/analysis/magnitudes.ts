@@ -29,10 +29,12 @@ export function magnitudeBounds(func: Func): Map<Value, number> {
       case 'ckks.encode': {
         const src = op.attrs.src;
         if (isAttrDict(src) && (MASK_SOURCES.has(src.kind as string) || src.kind === 'rope')) r = 1;
+        if (isAttrDict(src) && src.kind === 'zero_slot_fill' && typeof src.value === 'number') r = Math.abs(src.value);
         break;
       }
       case 'ckks.add':
       case 'ckks.sub':
+      case 'ckks.add_plain':
         r = a !== undefined && b !== undefined ? a + b : undefined;
         break;
       case 'ckks.mul':

@@ -36,7 +36,7 @@ export function pow2ceil(n: number): number {
   return 1 << Math.ceil(Math.log2(Math.max(1, n)));
 }
 
-export function replicatedGeometry(model: LlamaModel, slots: number, maxContext: number): ReplicatedGeometry {
+export function replicatedGeometry(model: Pick<LlamaModel, 'config'>, slots: number, maxContext: number): ReplicatedGeometry {
   const c = model.config;
   const kvWidth = c.numKvHeads * c.headDim;
   const block = pow2ceil(kvWidth);

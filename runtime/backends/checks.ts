@@ -12,6 +12,7 @@
  *   HEC5109 missing evaluation key        HEC5110 invalid argument (slot count, constants)
  *   HEC5111 scale underflow               HEC5112 operation impossible on this backend
  *   HEC5113 evaluation-key parts out of sequence (missing, repeated, reordered, from another key set)
+ *   HEC5114 polynomial input outside its approximation domain
  *   HEC5201 no backend could be loaded    HEC5202 unknown backend name
  */
 import { HecError } from '../../ir/diagnostics.ts';
@@ -30,6 +31,7 @@ export const E_ARG = 'HEC5110';
 export const E_SCALE_UNDERFLOW = 'HEC5111';
 export const E_UNSUPPORTED = 'HEC5112';
 export const E_KEY_PARTS = 'HEC5113';
+export const E_POLY_DOMAIN = 'HEC5114';
 export const E_NO_BACKEND = 'HEC5201';
 export const E_UNKNOWN_BACKEND = 'HEC5202';
 
@@ -150,4 +152,48 @@ export function checkMagnitude(params: CkksParams, op: string, level: number, sc
 export function normRotation(k: number, slots: number): number {
   if (!Number.isInteger(k)) throw new HecError(E_ARG, `rotation amount ${k} is not an integer`);
   return ((k % slots) + slots) % slots;
+}
+
+/**
+ * Slack allowed outside a polynomial's domain, relative to the domain's scale: float64 rounding of analytic bounds.
+ * A Chebyshev series is only an approximation on its domain (|T_k| ≤ 1 there, growing like (2|u|)^k outside), so a
+ * slot beyond this is a wrong value on every backend; only `sim` can see it.
+ */
+export const POLY_DOMAIN_SLACK = 1e-9;
+
+/**
+ * The worst slot of a polynomial's input relative to its domain [lo, hi], with the slot index; ≤ 1 inside. On a
+ * positive domain (the inverses) the ratio is multiplicative, max(lo/x, x/hi), since their inputs span decades;
+ * elsewhere it is |x − mid| / half-width.
+ */
+export function polyDomainRatio(re: Float64Array, domain: readonly [number, number]): { ratio: number; at: number } {
+  const [lo, hi] = domain;
+  const mid = (lo + hi) / 2;
+  const half = (hi - lo) / 2;
+  const positive = lo > 0;
+  let ratio = 0;
+  let at = -1;
+  for (let i = 0; i < re.length; i++) {
+    const x = re[i]!;
+    const r = positive ? (x > 0 ? Math.max(lo / x, x / hi) : Infinity) : Math.abs(x - mid) / half;
+    if (r > ratio || Number.isNaN(r)) {
+      ratio = r;
+      at = i;
+    }
+  }
+  return { ratio, at };
+}
+
+/** HEC5114 when a slot lies outside [lo, hi] by more than the slack (plus `noise`, the simulated noise's width). */
+export function checkPolyDomain(re: Float64Array, domain: readonly [number, number], noise = 0): { ratio: number; at: number } {
+  const [lo, hi] = domain;
+  const worst = polyDomainRatio(re, domain);
+  const slack = POLY_DOMAIN_SLACK * Math.max(hi - lo, Math.abs(lo), Math.abs(hi)) + noise;
+  const x = worst.at >= 0 ? re[worst.at]! : 0;
+  if (worst.at >= 0 && !(x >= lo - slack && x <= hi + slack)) {
+    throw new HecError(E_POLY_DOMAIN, `poly: slot ${worst.at} holds ${x}, outside the approximation domain [${lo}, ${hi}]`, {
+      fix: "the approximation's domain comes from calibration or from a bound that this input breaks: recompile with --calibration FILE (text like your inputs) or more --calibration-tokens",
+    });
+  }
+  return worst;
 }

@@ -28,7 +28,7 @@ const cache = `/tmp/placement-unplaced-${model.replace(/\W/g, '_')}.hir`;
 const params = presetParams(DEFAULT_PRESET);
 if (!existsSync(cache)) {
   const m = loadLlamaSync(model);
-  const ranges = calibrateRanges(m, { maxContext: 256 });
+  const ranges = await calibrateRanges(m, { maxContext: 256 });
   const packings = instantiatePackings(packingsNamed('auto'), m, params.slots, 256);
   const { module: lowered } = lowerDecodeStep(m, { slots: params.slots, maxContext: 256, ranges, packings });
   runPass(polyApproxPass, lowered, passContextFor(params));

@@ -17,9 +17,14 @@ import { loadOnnx, loadOnnxBytes } from '../../compiler/onnx/load.ts';
 export const ORT_LOGIT_TOL = 5e-5;
 
 export interface OrtDecoder {
-  /** Feed one token at the next position; returns its logits. */
-  step(token: number): Promise<Float32Array>;
+  /**
+   * Feed one token at the next position; returns its logits. `attend` (positions 0 … past, default all) becomes the
+   * attention_mask: a hand-made KV-cache mask, the truth for the plaintext eviction policies.
+   */
+  step(token: number, attend?: readonly number[]): Promise<Float32Array>;
   readonly past: number;
+  /** The KV cache after the last step: present.{layer}.key|value as [kvHeads, past, headDim] row-major data. */
+  cache(): Map<string, Float32Array>;
   release(): Promise<void>;
 }
 
@@ -40,10 +45,17 @@ export async function openOrtDecoder(source: string | Uint8Array): Promise<OrtDe
     get past() {
       return past;
     },
-    async step(token: number): Promise<Float32Array> {
+    cache() {
+      const out = new Map<string, Float32Array>();
+      for (const [k, v] of cache) out.set(k.replace('past_key_values.', 'present.'), v.data as Float32Array);
+      return out;
+    },
+    async step(token: number, attend?: readonly number[]): Promise<Float32Array> {
+      const mask = new BigInt64Array(past + 1).fill(attend === undefined ? 1n : 0n);
+      for (const p of attend ?? []) mask[p] = 1n;
       const feeds: Record<string, ort.Tensor> = {
         input_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(token)), [1, 1]),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(past + 1).fill(1n), [1, past + 1]),
+        attention_mask: new ort.Tensor('int64', mask, [1, past + 1]),
         position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(past)), [1, 1]),
       };
       for (const [k, v] of cache) feeds[k] = v;

@@ -38,24 +38,29 @@ import {
   canonicalScale,
   checkLevel,
   checkMagnitude,
+  checkPolyDomain,
   checkSameLevelScale,
   checkScaleCapacity,
   normRotation,
   sameScale,
 } from '../checks.ts';
+import type { RangeStats } from './range-stats.ts';
 import { checkSecretKey, decodeCiphertext, decodeKeys, encodeCiphertext, encodeKeys, encodeSecretKey } from './format.ts';
 
 export { BOOTSTRAP_INPUT_BOUND } from '../checks.ts';
+export { RangeStats } from './range-stats.ts';
 
 export interface SimOptions {
   /** Standard deviation of added Gaussian noise is 2^-noiseBits; undefined = exact (no noise). */
   noiseBits?: number;
   /** Seed for the noise generator (test reproducibility); undefined = Math.random. */
   seed?: number;
+  /** Records how close every bootstrap and polynomial input comes to its range (range-stats.ts). */
+  rangeStats?: RangeStats;
 }
 
 class Noise {
-  private readonly sigma: number;
+  readonly sigma: number;
   private readonly rand: () => number;
   constructor(opts: SimOptions) {
     this.sigma = opts.noiseBits === undefined ? 0 : 2 ** -opts.noiseBits;
@@ -191,7 +196,9 @@ class SimServer implements ServerContext {
     this.noise = new Noise({ ...opts, seed: opts.seed === undefined ? undefined : opts.seed + 1 });
     this.zero = new Float64Array(params.slots);
     this.realFastPath = opts.noiseBits === undefined;
+    this.rangeStats = opts.rangeStats;
   }
+  private readonly rangeStats: RangeStats | undefined;
   /**
    * Real values (hec's activations, weights and masks) share this read-only all-zero imaginary part, and every op on
    * two real operands skips the imaginary arithmetic. Only used without noise (noise makes imaginary parts nonzero).
@@ -253,6 +260,10 @@ class SimServer implements ServerContext {
       throw new HecError(E_SCALE_MISMATCH, 'poly: input is not at its level\'s canonical scale', { fix: 'rescale first' });
     }
     const [lo, hi] = domain;
+    // Every slot must lie in the domain (HEC5114): outside it the series is not the function (imaginary parts, which
+    // hec's real activations keep at noise level, are not checked). Eight standard deviations cover simulated noise.
+    const worst = checkPolyDomain(x.re, domain, 8 * this.noise.sigma);
+    this.rangeStats?.record('poly', worst.ratio, `[${lo}, ${hi}]`);
     const real = this.isReal(x);
     const { re, im } = this.fresh(real);
     const d = coeffs.length - 1;
@@ -494,6 +505,7 @@ class SimServer implements ServerContext {
         fix: 'the plan\'s bootstrap ranges come from calibration: recompile with more --calibration-tokens or a --calibration FILE like your inputs',
       });
     }
+    this.rangeStats?.record('bootstrap', worst / range, String(range));
     const re = x.re.slice();
     const im = this.isReal(x) ? this.zero : x.im.slice();
     this.noise.add(re, im);

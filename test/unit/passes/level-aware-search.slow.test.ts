@@ -13,8 +13,8 @@ const params = presetParams('TEST_INSECURE_N13_DEEP', { allowInsecure: true });
 const table = defaultCostTable();
 
 describe('level-aware placement: searches', () => {
-  it('one-group-at-a-time cache levels reach the joint optimum; the pruned search stays within 0.1% of the unpruned one (tiny-gqa, llama-mqa 1 layer)', () => {
-    for (const func of [unplaced('test/fixtures/models/tiny-gqa.decode.onnx', 32), unplaced('models/llama-mqa.decode.onnx', 32, 1)]) {
+  it('one-group-at-a-time cache levels reach the joint optimum; the pruned search stays within 0.1% of the unpruned one (tiny-gqa, llama-mqa 1 layer)', async () => {
+    for (const func of [await unplaced('test/fixtures/models/tiny-gqa.decode.onnx', 32), await unplaced('models/llama-mqa.decode.onnx', 32, 1)]) {
       for (const prune of [true, false]) {
         const coordinate = solveLevelAware(func, params, table, { prune });
         const joint = solveLevelAware(func, params, table, { prune, jointStates: true });

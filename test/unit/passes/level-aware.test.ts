@@ -23,9 +23,9 @@ import { instantiatePackings, packingsNamed } from '../../../passes/packings/reg
 const params = presetParams('TEST_INSECURE_N13_DEEP', { allowInsecure: true });
 const table = defaultCostTable();
 
-export function unplaced(path: string, maxContext: number, layers?: number): Func {
+export async function unplaced(path: string, maxContext: number, layers?: number): Promise<Func> {
   const model = loadLlamaSync(path);
-  const ranges = calibrateRanges(model, { maxContext, sequences: [[1, 2, 3, 4, 5, 6, 7, 8]] });
+  const ranges = await calibrateRanges(model, { maxContext, sequences: [[1, 2, 3, 4, 5, 6, 7, 8]] });
   const kept = layers === undefined ? model : { ...model, layers: model.layers.slice(0, layers), config: { ...model.config, numLayers: layers } };
   const packings = instantiatePackings(packingsNamed('auto'), kept, params.slots, maxContext);
   const { module } = lowerDecodeStep(kept, { slots: params.slots, maxContext, ranges, packings });
@@ -50,8 +50,8 @@ const MODELS: [string, string, number][] = [
 
 describe('level-aware placement', () => {
   for (const [name, path, ctx] of MODELS) {
-    it(`${name}: replay = real walk, and level-aware ≤ greedy in predicted time and bootstraps`, () => {
-      const func = unplaced(path, ctx);
+    it(`${name}: replay = real walk, and level-aware ≤ greedy in predicted time and bootstraps`, async () => {
+      const func = await unplaced(path, ctx);
       const greedy = greedyReplay(func, params, table);
       const solved = solveLevelAware(func, params, table);
       for (const [label, replay] of [['greedy', greedy], ['level-aware', solved]] as const) {
