@@ -16,7 +16,8 @@ import { calibrateRanges, defaultRanges, readCalibrationFile } from './calibrate
 import { instantiatePackings, packingsNamed } from '../passes/packings/registry.ts';
 import { lowerDecodeStep } from './lower/decode-step.ts';
 import { loadLlamaSync } from './onnx/frontend.ts';
-import { COMPILE_PIPELINE, passContextFor, type CompileContext } from './pipeline.ts';
+import type { CostTable } from '../passes/cost/table.ts';
+import { compilePipeline, passContextFor, type CompileContext, type PlacementStrategy } from './pipeline.ts';
 import { truncateModel } from './truncate.ts';
 
 export interface CompileOptions {
@@ -33,6 +34,10 @@ export interface CompileOptions {
    * embedding → those layers → final RMSNorm → LM head, NOT the full model, and its header says so (compiler/truncate.ts).
    */
   layers?: number;
+  /** Bootstrap placement: 'level-aware' (default; passes/placement/) or 'greedy' (cache-levels: the walk alone). */
+  placement?: PlacementStrategy;
+  /** Cost table pricing level-aware placement (default: the bundled one, passes/cost/tables/). */
+  costTable?: CostTable;
   /** 'auto' (every registered packing, the cheapest per op) or one packing's name (`hec compile --packing`). */
   packing?: string;
   /** Verify the IR after every pass (`hec compile --verify-each`). */
@@ -77,7 +82,8 @@ export async function compileModel(path: string, opts: CompileOptions): Promise<
     bootstrapCalibrationTokens: opts.bootstrapCalibrationTokens ?? 16,
     progress,
   };
-  await runPipeline(module, ctx, COMPILE_PIPELINE, {
+  if (opts.costTable !== undefined) ctx.costTable = opts.costTable;
+  await runPipeline(module, ctx, compilePipeline(opts.placement), {
     verifyEach: opts.verifyEach,
     beforePass: (name) => progress('pass', name),
     afterPass: opts.afterPass,

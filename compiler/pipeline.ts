@@ -10,6 +10,7 @@ import type { Module } from '../ir/module.ts';
 import type { CkksParams } from '../ir/params.ts';
 import { isAttrDict, type AttrDict } from '../ir/types.ts';
 import { cacheLevelsPass } from '../passes/cache-levels.ts';
+import { levelAwarePlacementPass } from '../passes/placement/level-aware-pass.ts';
 import { collectKeysPass } from '../passes/collect-keys.ts';
 import { PassResults, type Pass, type PassContext } from '../passes/pass.ts';
 import type { PackedModel } from '../passes/packings/packing.ts';
@@ -65,7 +66,7 @@ export const planHeaderPass: Pass<void, CompileContext> = {
   name: 'plan-header',
   summary: 'write the plan header: model, decoder layers, parameters, packing, calibration, approximations, placement',
   description:
-    'requires: poly-approx, cache-levels and collect-keys have run. ensures: the module attributes a plan file ' +
+    'requires: poly-approx, a placement (level-aware-placement or cache-levels) and collect-keys have run. ensures: the module attributes a plan file ' +
     'carries (hec inspect reads them); the bootstrap variant joins the key list when the plan bootstraps.',
   options: [],
   run(module: Module, ctx: CompileContext) {
@@ -102,7 +103,7 @@ export const planHeaderPass: Pass<void, CompileContext> = {
     module.attrs.packing = ctx.packings.length === 1 && only !== undefined ? only.header() : { strategy: 'mixed', parts: Object.fromEntries(ctx.packings.map((p) => [p.packing.name, p.header()])) };
     module.attrs.calibration = rangesAttr(ctx.ranges);
     module.attrs.approximations = ctx.results.require(polyApproxPass).map(approximationAttr);
-    module.attrs.placement = ctx.results.require(cacheLevelsPass);
+    module.attrs.placement = ctx.results.has(levelAwarePlacementPass) ? ctx.results.require(levelAwarePlacementPass) : ctx.results.require(cacheLevelsPass);
     module.attrs.compiler = 'hec 0.1.0';
   },
 };
@@ -127,15 +128,24 @@ export const bootstrapRangesPass: Pass<Promise<void>, CompileContext> = {
   },
 };
 
+/** Bootstrap placements `hec compile --placement` accepts; the first is the default. */
+export const PLACEMENTS = ['level-aware', 'greedy'] as const;
+export type PlacementStrategy = (typeof PLACEMENTS)[number];
+
 /** Every pass `hec compile` runs, in order (the IR passes of passes/registry.ts, then the compiler's). */
-export const COMPILE_PIPELINE: readonly PipelineStep<CompileContext>[] = [
-  { pass: polyApproxPass },
-  { pass: cacheLevelsPass },
-  { pass: collectKeysPass },
-  { pass: planHeaderPass },
-  { pass: bootstrapRangesPass },
-  { pass: validatePlanPass },
-];
+export function compilePipeline(placement: PlacementStrategy = 'level-aware'): readonly PipelineStep<CompileContext>[] {
+  return [
+    { pass: polyApproxPass },
+    { pass: placement === 'greedy' ? cacheLevelsPass : levelAwarePlacementPass },
+    { pass: collectKeysPass },
+    { pass: planHeaderPass },
+    { pass: bootstrapRangesPass },
+    { pass: validatePlanPass },
+  ];
+}
+
+/** The default pipeline (level-aware placement). */
+export const COMPILE_PIPELINE: readonly PipelineStep<CompileContext>[] = compilePipeline();
 
 /** The registry `hec passes` lists and `--print-ir-after` accepts: the IR passes and the compiler's own. */
 export const COMPILE_PASSES: readonly Pass<unknown, CompileContext>[] = checkUnique([...ALL_PASSES, planHeaderPass, bootstrapRangesPass]);

@@ -62,6 +62,8 @@ export function planCacheKey(modelPath: string, co: CompileOptions): string {
     bootstrapCalibrationTokens: co.bootstrapCalibrationTokens ?? null,
     layers: co.layers ?? null,
     packing: co.packing ?? 'auto',
+    placement: co.placement ?? 'level-aware',
+    costTable: co.costTable === undefined ? null : createHash('sha256').update(JSON.stringify(co.costTable)).digest('hex'),
   };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex');
 }

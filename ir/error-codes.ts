@@ -87,6 +87,7 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   HEC4402: { meaning: 'unknown or mistyped pass option', fix: 'hec passes lists each pass\'s options with their types and defaults' },
   HEC4403: { meaning: 'a pass left invalid IR (--verify-each)', fix: 'a bug in that pass: rerun with --print-ir-after PASS to see its output' },
   HEC4404: { meaning: 'malformed pipeline text or unknown pass', fix: 'write passes as name or name{key=value ...}, separated by commas (hec passes lists them)' },
+  HEC4701: { meaning: 'a cost table that cannot be read or is malformed', fix: 'write the table with `hec bench ops --json > FILE`, or omit --cost-table to use the bundled one' },
   HEC4301: { meaning: 'the plan failed its final validation', fix: 'report it with the model and options: the passes produced an invalid plan' },
   // 5xxx: plans, runtime, backends
   HEC5001: { meaning: 'not a hec plan', fix: 'pass a file written by hec compile' },

@@ -36,9 +36,34 @@ interface Placer {
   encodes: Map<Value, Map<number, Value>>;
   encodeOps: Map<Value, Op>;
   count: { bootstraps: number; drops: number };
+  /** Levels each value must have when first used, looking through level-free unary ops (see levelDemand). */
+  demand: Map<Value, number>;
+  decisions: PlacementDecisions;
+  /** Index (in the unplaced func) of the op being placed, for per-op decisions. */
+  opIndex: number;
 }
 
-function minLevelFor(op: Op): number {
+/**
+ * What a placement strategy decides; the walk below carries it out. The greedy strategy decides nothing (every
+ * bootstrap delivers the full bootstrap output level, no value is refreshed ahead of need); the level-aware one
+ * (passes/placement/) chooses all three by a shortest path over levels.
+ */
+export interface PlacementDecisions {
+  /** Levels of state arguments (the KV cache), by state name; state outputs leave at the same level. */
+  stateLevels: ReadonlyMap<string, number>;
+  /**
+   * Bootstrap to level min(bootstrap output level, need + slack) — a bootstrap followed by a level drop — where
+   * `need` is what the op that triggers it needs; by op index in the unplaced func. Absent: the full output level.
+   */
+  slack?: (opIndex: number) => number;
+  /** After the op defining the named value, bring it to this level for all its uses (bootstrap, then drop). */
+  entryLevels?: ReadonlyMap<string, number>;
+}
+
+/** Ops that keep their operand's level and have one ciphertext operand: a refresh may move above them. */
+export const LEVEL_FREE_UNARY: ReadonlySet<string> = new Set(['ckks.rotate', 'ckks.rotate_hoisted', 'ckks.negate', 'ckks.add_const', 'ckks.conjugate']);
+
+export function minLevelFor(op: Op): number {
   switch (op.name) {
     case 'ckks.mul':
     case 'ckks.mul_plain':
@@ -60,17 +85,50 @@ export function levelReserve(params: CkksParams): number {
   return params.firstPrimeBits - params.logScale[0]! - 1 < 16 ? 1 : 0;
 }
 
+/**
+ * For every value, the level its users need, seen through level-free unary ops: a matrix–vector input whose hoisted
+ * baby-step rotations feed plaintext multiplications demands the multiplication's level, so the input is refreshed
+ * once before its rotations instead of every rotated copy after them.
+ */
+export function levelDemand(func: Func, reserve: number): Map<Value, number> {
+  const demand = new Map<Value, number>();
+  for (let i = func.ops.length - 1; i >= 0; i--) {
+    const op = func.ops[i]!;
+    let need = minLevelFor(op) + reserve;
+    if (LEVEL_FREE_UNARY.has(op.name)) for (const r of op.results) need = Math.max(need, demand.get(r) ?? 0);
+    if (op.name === 'ckks.return') need = 0;
+    // `?.`: an operand a broken pipeline left undefined is reported by the verifier (--verify-each), not here.
+    for (const v of op.operands) if (v?.type.kind === 'ct') demand.set(v, Math.max(demand.get(v) ?? 0, need));
+  }
+  return demand;
+}
+
 function withLevel(t: Type, level: number): Type {
   return { ...t, level } as Type;
 }
 
-function emitBootstrap(p: Placer, v: Value, loc: string | undefined): Value {
+/** Refresh v; with a target below the bootstrap output level the result is dropped to it. */
+function emitBootstrap(p: Placer, v: Value, loc: string | undefined, target: number = p.lb): Value {
   const op: Op = { name: 'ckks.bootstrap', operands: [v], results: [], attrs: { range: UNCALIBRATED_RANGE }, loc };
   const r: Value = { name: p.fresh(`${v.name}_bts`), type: withLevel(v.type, p.lb), def: op };
   op.results = [r];
   p.out.push(op);
   p.count.bootstraps++;
-  return r;
+  return target < p.lb ? emitDrop(p, r, target, loc) : r;
+}
+
+/** The level a bootstrap triggered by a need of `need` levels delivers (see PlacementDecisions.slack). */
+function bootstrapTarget(p: Placer, need: number): number {
+  const slack = p.decisions.slack?.(p.opIndex);
+  return slack === undefined ? p.lb : Math.min(p.lb, need + slack);
+}
+
+/** PlacementDecisions.entryLevels: bring a just-defined value to its chosen level for all later uses. */
+function applyEntryLevel(p: Placer, r: Value, loc: string | undefined): void {
+  const target = p.decisions.entryLevels?.get(r.name);
+  if (target === undefined || r.type.kind !== 'ct' || r.type.level === target) return;
+  const moved = r.type.level! < target ? emitBootstrap(p, r, loc, target) : emitDrop(p, r, target, loc);
+  p.bootstrapped.set(r, moved);
 }
 
 function emitDrop(p: Placer, v: Value, level: number, loc: string | undefined): Value {
@@ -113,11 +171,14 @@ function placeOp(p: Placer, op: Op): void {
   if (op.name === 'ckks.nonlinear') {
     throw new HecError('HEC4201', `bootstrap-placement found ckks.nonlinear on %${op.results[0]!.name}`, { fix: 'run poly-approx first' });
   }
-  const need = minLevelFor(op) + p.reserve;
-  let operands = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
-  operands = operands.map((v) => {
+  let need = minLevelFor(op) + p.reserve;
+  if (LEVEL_FREE_UNARY.has(op.name)) for (const r of op.results) need = Math.max(need, p.demand.get(r) ?? 0);
+  // `current` again for every operand: mul(x, x) refreshes x once, and both operands read the refreshed value.
+  const operands0 = op.operands.map((v) => (v.type.kind === 'ct' ? current(p, v) : v));
+  let operands = operands0.map((v0) => {
+    const v = v0.type.kind === 'ct' ? current(p, v0) : v0;
     if (v.type.kind !== 'ct' || v.type.level! >= need) return v;
-    const b = emitBootstrap(p, v, op.loc);
+    const b = emitBootstrap(p, v, op.loc, bootstrapTarget(p, need));
     p.bootstrapped.set(v, b);
     for (const [orig, cur] of p.bootstrapped) if (cur === v) p.bootstrapped.set(orig, b);
     return b;
@@ -146,6 +207,7 @@ function placeOp(p: Placer, op: Op): void {
     types.forEach((t, i) => (op.results[i]!.type = t));
   }
   p.out.push(op);
+  for (const r of op.results) applyEntryLevel(p, r, op.loc);
 }
 
 function placeReturn(p: Placer, ret: Op, stateLevels: Map<string, number>, outgoing: Map<string, number>): void {
@@ -161,15 +223,15 @@ function placeReturn(p: Placer, ret: Op, stateLevels: Map<string, number>, outgo
   p.out.push(ret);
 }
 
-function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number>; bootstraps: number; drops: number } {
-  const params = ctx.params;
+/** Place one function under the given decisions (in place); returns what the header records. */
+export function placeFunc(func: Func, params: CkksParams, decisions: PlacementDecisions): { outgoing: Map<string, number>; bootstraps: number; drops: number } {
   const lb = params.bootstrapOutputLevel;
   const stateLevels = new Map<string, number>();
   for (const a of func.args) {
     let level = params.levels;
     if (a.attrs.role === 'state') {
       const name = a.attrs.state as string;
-      level = ctx.stateLevels?.get(name) ?? (lb >= 0 ? lb : params.levels);
+      level = decisions.stateLevels.get(name) ?? (lb >= 0 ? lb : params.levels);
       stateLevels.set(name, level);
     }
     a.value.type = withLevel(a.value.type, level);
@@ -181,12 +243,13 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
     used.add(n);
     return n;
   };
-  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, paramsName: params.name, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 } };
+  const p: Placer = { reserve: levelReserve(params), out: [], fresh, lb, paramsName: params.name, bootstrapped: new Map(), drops: new Map(), encodes: new Map(), encodeOps: new Map(), count: { bootstraps: 0, drops: 0 }, demand: levelDemand(func, levelReserve(params)), decisions, opIndex: 0 };
   const outgoing = new Map<string, number>();
-  for (const op of func.ops) {
+  func.ops.forEach((op, i) => {
+    p.opIndex = i;
     if (op.name === 'ckks.return') placeReturn(p, op, stateLevels, outgoing);
     else placeOp(p, op);
-  }
+  });
   if (lb < 0 && p.count.bootstraps > 0) {
     throw new HecError('HEC4202', `the step needs ${p.count.bootstraps} bootstraps but parameters '${params.name}' cannot bootstrap`, {
       fix: 'use a bootstrapping preset such as N16_BOOT_DENSE, or a shallower model',
@@ -197,7 +260,20 @@ function placeFunc(func: Func, ctx: PassContext): { outgoing: Map<string, number
 }
 
 /** What placement did in one function (the plan header's `placement` entry). */
-export type FuncPlacement = { bootstraps: number; level_drops: number; state_outgoing_levels: Record<string, number> };
+export type FuncPlacement = {
+  bootstraps: number;
+  level_drops: number;
+  state_outgoing_levels: Record<string, number>;
+  /** Set by level-aware-placement: what it chose and what the cost model predicts (ms per token) against greedy. */
+  strategy?: string;
+  state_levels?: Record<string, number>;
+  predicted_ms?: number;
+  greedy_predicted_ms?: number;
+  greedy_bootstraps?: number;
+  modules?: number;
+  modules_solved?: number;
+  cost_table?: string;
+};
 /** Placement per function name. */
 export type PlacementSummary = Record<string, FuncPlacement>;
 
@@ -211,7 +287,7 @@ export const bootstrapPlacementPass: Pass<PlacementSummary> = {
   run(module: Module, ctx: PassContext): PlacementSummary {
     const summary: PlacementSummary = {};
     for (const f of module.funcs) {
-      const r = placeFunc(f, ctx);
+      const r = placeFunc(f, ctx.params, { stateLevels: ctx.stateLevels ?? new Map() });
       summary[f.name] = { bootstraps: r.bootstraps, level_drops: r.drops, state_outgoing_levels: Object.fromEntries(r.outgoing) };
     }
     return summary;

@@ -10,6 +10,7 @@
 import { HecError } from '../ir/diagnostics.ts';
 import type { Module } from '../ir/module.ts';
 import type { CkksParams } from '../ir/params.ts';
+import type { CostTable } from './cost/table.ts';
 
 /** One option a pass accepts (`hec opt --passes name{key=value}`). */
 export interface PassOption {
@@ -29,6 +30,8 @@ export interface PassContext {
   stateLevels?: Map<string, number>;
   /** Rotation offsets a bootstrap needs (from runtime/bootstrap), when the plan bootstraps. */
   bootstrapRotations?: number[];
+  /** Prices for passes that optimise predicted time (level-aware-placement); default the bundled table. */
+  costTable?: CostTable;
 }
 
 /**

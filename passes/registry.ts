@@ -7,9 +7,10 @@ import { cacheLevelsPass } from './cache-levels.ts';
 import { collectKeysPass } from './collect-keys.ts';
 import type { Pass } from './pass.ts';
 import { polyApproxPass } from './poly-approx.ts';
+import { levelAwarePlacementPass } from './placement/level-aware-pass.ts';
 import { validatePlanPass } from './validate-plan.ts';
 
-export const ALL_PASSES: readonly Pass<unknown>[] = checkUnique([polyApproxPass, bootstrapPlacementPass, cacheLevelsPass, collectKeysPass, validatePlanPass]);
+export const ALL_PASSES: readonly Pass<unknown>[] = checkUnique([polyApproxPass, bootstrapPlacementPass, cacheLevelsPass, levelAwarePlacementPass, collectKeysPass, validatePlanPass]);
 
 /** Throw on a duplicate pass name (registries are explicit lists; an override is never silent). */
 export function checkUnique<P extends { name: string }>(passes: P[]): P[] {

@@ -11,10 +11,11 @@ import type { Module } from '../../ir/module.ts';
 import { printModule } from '../../ir/text/printer.ts';
 import { writePlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
+import { readCostTable } from '../../passes/cost/table.ts';
 import { PACKINGS } from '../../passes/packings/registry.ts';
 import { compileModel, type CompileOptions } from '../driver.ts';
 import { loadOnnxBytes, readOnnxFile } from '../onnx/load.ts';
-import { COMPILE_PASSES } from '../pipeline.ts';
+import { COMPILE_PASSES, PLACEMENTS, type PlacementStrategy } from '../pipeline.ts';
 import { stderrProgress } from './progress.ts';
 import { printSummary } from './inspect.ts';
 
@@ -41,6 +42,13 @@ export function compileOptionsFrom(opts: Record<string, unknown>, progress: Comp
     onProgress: progress,
   };
   if (typeof opts.calibration === 'string') co.calibrationFile = checkInputFile(opts.calibration, '--calibration');
+  const placement = String(opts.placement);
+  const isPlacement = (x: string): x is PlacementStrategy => (PLACEMENTS as readonly string[]).includes(x);
+  if (!isPlacement(placement)) {
+    throw new HecError('HEC0003', `--placement must be one of ${PLACEMENTS.join(', ')}, got '${placement}'`, { fix: '--placement level-aware (default) or --placement greedy' });
+  }
+  co.placement = placement;
+  if (typeof opts['cost-table'] === 'string') co.costTable = readCostTable(checkInputFile(opts['cost-table'], '--cost-table'));
   // Checked against the model's layer count by compileModel (HEC0006).
   if (opts.layers !== undefined) co.layers = Number(opts.layers);
   return co;
@@ -104,6 +112,8 @@ export const COMPILE_OPTIONS: CommandSpec['options'] = [
   { name: 'calibration', type: 'string', arg: 'FILE', help: 'calibration data (bytes for byte-level models, else one line of token ids per sequence)' },
   { name: 'calibration-tokens', type: 'number', integer: true, min: 1, default: 16, arg: 'N', help: 'tokens run on sim to measure bootstrap input ranges' },
   { name: 'layers', type: 'number', arg: 'K', help: 'keep only the first K decoder layers (then final norm + LM head): NOT the full model; for tests and measurements (default: all)' },
+  { name: 'placement', type: 'string', default: 'level-aware', arg: 'NAME', help: 'bootstrap placement: level-aware (shortest path over levels, priced by the cost model) or greedy (bootstrap where levels run out)' },
+  { name: 'cost-table', type: 'string', arg: 'FILE', help: 'cost table for level-aware placement (`hec bench ops --json`; default: the bundled cpu table)' },
   { name: 'allow-insecure', type: 'boolean', help: 'permit TEST_INSECURE_* presets (tests only)' },
 ];
 

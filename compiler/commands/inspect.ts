@@ -4,6 +4,8 @@
 import { HecError } from '../../ir/diagnostics.ts';
 import type { Module } from '../../ir/module.ts';
 import { isAttrDict, type AttrDict } from '../../ir/types.ts';
+import { predictPlan, type PlanCost } from '../../passes/cost/predict.ts';
+import { defaultCostTable, readCostTable } from '../../passes/cost/table.ts';
 import { readPlan } from '../../runtime/plan.ts';
 import type { CommandSpec } from '../args.ts';
 import { planLayers } from '../truncate.ts';
@@ -41,6 +43,17 @@ export function planSummaryJson(m: Module): Record<string, unknown> {
   };
 }
 
+/** Predicted seconds per token, in total and by module (cost model: passes/cost/predict.ts). */
+export function printPrediction(c: PlanCost): string {
+  const s = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+  const t = c.table;
+  const lines = [
+    `  predicted ${s(c.ms)} s per token, of which ${s(c.bootstrap_ms)} s in bootstraps (cost table ${t.preset}, ${t.date.slice(0, 10)}, ${t.machine}${t.scaled_from_log_n !== undefined ? `; scaled from N=2^${t.scaled_from_log_n}` : ''})`,
+    ...c.modules.map((m) => `            ${m.module.padEnd(20)} ${s(m.ms).padStart(8)} s${m.bootstraps > 0 ? `  (${m.bootstraps} bootstraps, ${s(m.bootstrap_ms)} s)` : ''}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 export function printSummary(m: Module, path: string): string {
   const s = planSummaryJson(m);
   const model = dict(s.model);
@@ -66,16 +79,21 @@ export function printSummary(m: Module, path: string): string {
 
 export const inspectCommand: CommandSpec = {
   name: 'inspect',
-  summary: 'summarise a plan: model, parameters, keys, per-token op counts',
-  usage: 'hec inspect PLAN [--json]',
-  options: [{ name: 'json', type: 'boolean', help: 'print one JSON object (adds op counts and approximations in full)' }],
+  summary: 'summarise a plan: model, parameters, keys, per-token op counts, predicted time per token by module',
+  usage: 'hec inspect PLAN [--json] [--cost-table FILE]',
+  options: [
+    { name: 'json', type: 'boolean', help: 'print one JSON object (adds op counts and approximations in full)' },
+    { name: 'cost-table', type: 'string', arg: 'FILE', help: 'price the plan with this table (`hec bench ops --json`); default: the bundled cpu table' },
+  ],
   maxPositional: 1,
   async run({ positional, opts }) {
     const path = positional[0];
     if (path === undefined) throw new HecError('HEC0001', 'hec inspect needs a plan file', { fix: 'e.g. hec inspect llama-py.plan' });
     const plan = readPlan(path);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ ...planSummaryJson(plan.module), approximations: plan.module.attrs.approximations, calibration: plan.module.attrs.calibration })}\n`);
-    else process.stdout.write(printSummary(plan.module, path));
+    const table = typeof opts['cost-table'] === 'string' ? readCostTable(opts['cost-table']) : defaultCostTable();
+    const predicted = predictPlan(plan.func, plan.params, table);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ...planSummaryJson(plan.module), predicted, approximations: plan.module.attrs.approximations, calibration: plan.module.attrs.calibration })}\n`);
+    else process.stdout.write(printSummary(plan.module, path) + printPrediction(predicted));
     return 0;
   },
 };

@@ -1,14 +1,15 @@
 /**
- * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap`.
+ * @fileoverview Small commands: `hec passes`, `hec backends`, `hec bench ckks|bootstrap|ops`.
  */
 import { HecError } from '../../ir/diagnostics.ts';
 import { PRESETS } from '../../ir/presets.ts';
 import { COMPILE_PASSES, COMPILE_PIPELINE } from '../pipeline.ts';
 import { listBackends } from '../../runtime/registry.ts';
+import { PRIMITIVES, type Primitive } from '../../passes/cost/table.ts';
 import type { CommandSpec } from '../args.ts';
 
 function assertNever(x: never): never {
-  throw new HecError('HEC0001', `hec bench: unknown benchmark '${String(x)}'`, { fix: 'hec bench ckks, or hec bench bootstrap' });
+  throw new HecError('HEC0001', `hec bench: unknown benchmark '${String(x)}'`, { fix: 'hec bench ckks, hec bench bootstrap, or hec bench ops' });
 }
 
 function bootstrapPresets(): string[] {
@@ -61,26 +62,31 @@ export const backendsCommand: CommandSpec = {
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal) or `bootstrap`',
-  usage: 'hec bench ckks|bootstrap [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N]',
+  summary: 'benchmarks that print numbers: `ckks` (engine ops vs node-seal), `bootstrap`, or `ops` (the cost table by level)',
+  usage: 'hec bench ckks|bootstrap|ops [--json] [--threads N] [--preset LIST] [--variant LIST] [--runs N] [--ops LIST] [--levels LIST]',
   options: [
     { name: 'json', type: 'boolean', help: 'JSON lines only' },
     { name: 'threads', type: 'number', integer: true, min: 1, arg: 'N', help: 'cpu threads (default: 1 and all for ckks, 1 for bootstrap)' },
     { name: 'log-n', type: 'string', arg: 'LIST', help: 'ckks: ring degrees, e.g. 14,15,16' },
-    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap: parameter presets (default N16_BOOT_DENSE: dense secret, sparse-secret encapsulation; N16_BOOT_H192_INSECURE: the former h=192 default)' },
+    { name: 'preset', type: 'string', arg: 'LIST', help: 'bootstrap (ops: one): parameter presets (default N16_BOOT_DENSE: dense secret, sparse-secret encapsulation; N16_BOOT_H192_INSECURE: the former h=192 default)' },
     { name: 'variant', type: 'string', arg: 'LIST', help: 'bootstrap: full,real (default both)' },
-    { name: 'runs', type: 'number', integer: true, min: 1, arg: 'N', help: 'bootstrap: warm timed runs per configuration (default 3)' },
+    { name: 'runs', type: 'number', integer: true, min: 1, arg: 'N', help: 'bootstrap, ops: warm timed runs per configuration (default 3)' },
+    { name: 'ops', type: 'string', arg: 'LIST', help: `ops: primitives to time (default all: ${PRIMITIVES.join(',')})` },
+    { name: 'levels', type: 'string', arg: 'LIST', help: 'ops: levels to time, e.g. 1,5,9,24 (default every level; the rest are interpolated)' },
+    { name: 'bootstrap-levels', type: 'string', arg: 'LIST', help: 'ops: input levels to time the bootstrap at (default 1)' },
   ],
   maxPositional: 1,
   async run({ positional, opts }) {
     const what = positional[0];
-    if (what !== 'ckks' && what !== 'bootstrap') {
-      throw new HecError('HEC0001', `hec bench needs 'ckks' or 'bootstrap', got '${what ?? ''}'`, { fix: 'hec bench ckks, or hec bench bootstrap' });
+    if (what !== 'ckks' && what !== 'bootstrap' && what !== 'ops') {
+      throw new HecError('HEC0001', `hec bench needs 'ckks', 'bootstrap' or 'ops', got '${what ?? ''}'`, { fix: 'hec bench ckks, hec bench bootstrap, or hec bench ops' });
     }
-    for (const o of what === 'ckks' ? ['preset', 'variant', 'runs'] : ['log-n']) {
+    const opsOnly = ['ops', 'levels', 'bootstrap-levels'];
+    for (const o of what === 'ckks' ? ['preset', 'variant', 'runs', ...opsOnly] : what === 'bootstrap' ? ['log-n', ...opsOnly] : ['log-n', 'variant']) {
       if (opts[o] !== undefined) throw new HecError('HEC0003', `--${o} does not apply to 'hec bench ${what}'`, { fix: "see 'hec bench --help': each option says which benchmark it is for" });
     }
     const threads = typeof opts.threads === 'number' ? [opts.threads] : undefined;
+    const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
     if (what === 'ckks') {
       const { runCkksBench } = await import('./bench-ckks.ts');
       const logNs = typeof opts['log-n'] === 'string' ? parseLogNs(opts['log-n']) : undefined;
@@ -89,7 +95,6 @@ export const benchCommand: CommandSpec = {
     }
     if (what === 'bootstrap') {
       const { runBootstrapBench } = await import('./bench-bootstrap.ts');
-      const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').filter((x) => x !== '') : undefined);
       const presets = list(opts.preset);
       // Every name is checked before the first (minutes-long) bootstrap runs.
       for (const name of presets ?? []) {
@@ -104,6 +109,28 @@ export const benchCommand: CommandSpec = {
       await runBootstrapBench({
         json: opts.json === true, threads: threads?.[0], presets,
         variants: variants as ('full' | 'real')[] | undefined, runs: typeof opts.runs === 'number' ? opts.runs : undefined,
+      });
+      return 0;
+    }
+    if (what === 'ops') {
+      const { runOpsBench } = await import('./bench-ops.ts');
+      const preset = list(opts.preset);
+      if (preset !== undefined && preset.length !== 1) throw new HecError('HEC0001', 'hec bench ops takes one --preset', { fix: 'e.g. --preset N16_BOOT_DENSE' });
+      if (preset !== undefined && PRESETS[preset[0]!] === undefined) throw new HecError('HEC6002', `unknown parameter preset '${preset[0]}'`, { fix: `use one of: ${Object.keys(PRESETS).join(', ')}` });
+      const ops = list(opts.ops);
+      for (const o of ops ?? []) {
+        if (!(PRIMITIVES as readonly string[]).includes(o)) throw new HecError('HEC0001', `hec bench ops: unknown primitive '${o}'`, { fix: `use --ops with some of ${PRIMITIVES.join(',')}` });
+      }
+      const ints = (name: string): number[] | undefined => {
+        const xs = list(opts[name])?.map(Number);
+        if (xs?.some((l) => !Number.isInteger(l))) throw new HecError('HEC0001', `hec bench ops: --${name} '${String(opts[name])}' is not a list of integers`, { fix: 'e.g. --levels 1,5,9' });
+        return xs;
+      };
+      const levels = ints('levels');
+      const bootstrapLevels = ints('bootstrap-levels');
+      await runOpsBench({
+        json: opts.json === true, threads: threads?.[0], preset: preset?.[0], ops: ops as Primitive[] | undefined, levels, bootstrapLevels,
+        runs: typeof opts.runs === 'number' ? opts.runs : undefined, command: `hec bench ${process.argv.slice(3).join(' ')}`,
       });
       return 0;
     }
