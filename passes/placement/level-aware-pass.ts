@@ -9,9 +9,11 @@
  */
 import type { Module } from '../../ir/module.ts';
 import { placeFunc, type PlacementSummary } from '../bootstrap-placement.ts';
+import { cacheLevelsPass } from '../cache-levels.ts';
+import { runPass } from '../pipeline.ts';
 import { defaultCostTable } from '../cost/table.ts';
 import type { Pass, PassContext, PassOptionValues } from '../pass.ts';
-import { greedyReplay, solveLevelAware } from './level-aware.ts';
+import { greedyReplay, NoFeasiblePlacement, solveLevelAware } from './level-aware.ts';
 
 export const levelAwarePlacementPass: Pass<PlacementSummary> = {
   name: 'level-aware-placement',
@@ -24,7 +26,17 @@ export const levelAwarePlacementPass: Pass<PlacementSummary> = {
     const table = ctx.costTable ?? defaultCostTable();
     const summary: PlacementSummary = {};
     for (const func of module.funcs) {
-      const solved = solveLevelAware(func, ctx.params, table, { prune: options.prune !== false });
+      let solved;
+      try {
+        solved = solveLevelAware(func, ctx.params, table, { prune: options.prune !== false });
+      } catch (e) {
+        if (!(e instanceof NoFeasiblePlacement)) throw e;
+        solved = undefined;
+      }
+      // No feasible path means the parameters cannot carry this model at all (a chain used up without bootstrapping,
+      // a polynomial deeper than the levels between bootstraps). Greedy's walk names that cause as a coded error
+      // (HEC4203 and kin) at the op where it happens, so let it speak rather than report an internal error.
+      if (solved === undefined) return runPass(cacheLevelsPass, module, ctx);
       const greedy = greedyReplay(func, ctx.params, table);
       const useGreedy = greedy.ms < solved.ms;
       const decisions = useGreedy ? greedy.decisions : solved.decisions;

@@ -202,6 +202,13 @@ export interface LevelAwareOptions {
   jointStates?: boolean;
 }
 
+/** The parameters cannot carry the function at any placement (the walk of greedy placement names the cause). */
+export class NoFeasiblePlacement extends Error {
+  constructor() {
+    super('internal error: level-aware placement found no feasible path');
+  }
+}
+
 export function solveLevelAware(func: Func, params: CkksParams, table: CostTable, opts: LevelAwareOptions = {}): LevelAwareResult {
   const prune = opts.prune ?? true;
   const prog = compileLevelProgram(func, params, table);
@@ -240,7 +247,7 @@ export function solveLevelAware(func: Func, params: CkksParams, table: CostTable
   let endLevel = -2;
   let end: Node | undefined;
   for (const [y, n] of frontier) if (end === undefined || n.ms < end.ms) [endLevel, end] = [y, n];
-  if (end === undefined) throw new Error('internal error: level-aware placement found no feasible path');
+  if (end === undefined) throw new NoFeasiblePlacement();
   // Walk back: module k's node at its exit level holds its choice and entry level.
   const slackAt = new Int32Array(func.ops.length).fill(prog.lb);
   const stateLevels = new Map<string, number>();

@@ -358,8 +358,8 @@ describe('the plan cache of hec run MODEL.onnx', () => {
 
 describe('errors name the real cause', () => {
   it('parameters too small for the softmax range: HEC4102 says which degree is needed and which the levels allow', async () => {
-    const r = await hec('compile', TINY, '-o', join(tmp, 'n12.plan'), '--preset', 'TEST_INSECURE_N12', '--allow-insecure', '--max-context', '256', '--calibration-tokens', '1', '-q');
-    expectOneError(r, 'HEC4102', /inv on %\S+: reaching 0\.5 relative error on \[[\d.e-]+, 256\] .* needs a degree-\d+ polynomial, but the levels between bootstraps of these parameters allow degree \d+/);
+    const r = await hec('compile', TINY, '-o', join(tmp, 'n12.plan'), '--preset', 'TEST_INSECURE_N12', '--allow-insecure', '--max-context', '1024', '--calibration-tokens', '1', '-q');
+    expectOneError(r, 'HEC4102', /inv on %\S+: reaching 0\.5 relative error on \[[\d.e-]+, 1024\] .* needs a degree-\d+ polynomial, but the levels between bootstraps of these parameters allow degree \d+/);
     expect(r.stderr).toMatch(/fix: use parameters with more levels between bootstraps, or a smaller --max-context/);
     expect(r.stderr).not.toMatch(/calibrat/);
   });
